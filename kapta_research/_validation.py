@@ -1,0 +1,170 @@
+"""Parameter and data checks shared by every public function.
+
+Messages follow scikit-learn's form: "The 'confidence' parameter of nps must
+be in (0, 1). Got 95 instead."
+"""
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, ParameterError
+
+__all__ = [
+    "check_confidence", "check_int", "check_choice", "check_bool",
+    "check_random_state", "check_dataframe", "check_columns", "check_numeric",
+    "check_number", "row_labels", "source_of",
+]
+
+
+def _bad(name: str, func: str, what: str, value) -> ParameterError:
+    return ParameterError(
+        f"The '{name}' parameter of {func} must be {what}. Got {value!r} instead."
+    )
+
+
+def check_confidence(value, *, name: str = "confidence", func: str) -> float:
+    """Return ``value`` as float if it lies in (0, 1), else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+        raise _bad(name, func, "in (0, 1)", value)
+    return float(value)
+
+
+def check_number(value, *, name: str, func: str, low=None, high=None,
+                 low_open: bool = False, allow_none: bool = False):
+    """Check a real number against optional bounds."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise _bad(name, func, "a finite number", value)
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise _bad(name, func, f"{op} {low}", value)
+    if high is not None and value > high:
+        raise _bad(name, func, f"<= {high}", value)
+    return value
+
+
+def check_int(value, *, name: str, func: str, low: int | None = None,
+              high: int | None = None, allow_none: bool = False) -> int | None:
+    """Check an integer parameter, ``low <= value <= high``."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise _bad(name, func, "an int", value)
+    if low is not None and value < low:
+        raise _bad(name, func, f"an int >= {low}", value)
+    if high is not None and value > high:
+        raise _bad(name, func, f"an int <= {high}", value)
+    return int(value)
+
+
+def check_choice(value, choices: Sequence, *, name: str, func: str):
+    """Check that ``value`` is one of ``choices``."""
+    if value not in choices:
+        listed = ", ".join(repr(c) for c in choices)
+        raise _bad(name, func, f"one of {{{listed}}}", value)
+    return value
+
+
+def check_bool(value, *, name: str, func: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise _bad(name, func, "a bool", value)
+    return bool(value)
+
+
+def check_random_state(random_state, *, func: str = "this function") -> np.random.Generator:
+    """Turn None, an int seed or a Generator into a :class:`numpy.random.Generator`."""
+    if random_state is None or isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state is not None and random_state < 0:
+            raise _bad("random_state", func, "None, a non-negative int or a numpy Generator", random_state)
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    raise _bad("random_state", func, "None, a non-negative int or a numpy Generator", random_state)
+
+
+def source_of(data: pd.DataFrame) -> str:
+    """The file a frame was read from (``attrs['source']``), else ``'<DataFrame>'``."""
+    return str(data.attrs.get("source", "<DataFrame>")) if hasattr(data, "attrs") else "<DataFrame>"
+
+
+def row_labels(data: pd.DataFrame, mask) -> list:
+    """Row numbers to show for the rows selected by boolean ``mask``.
+
+    Frames read by :mod:`kapta_research.io` carry ``attrs['file_rows']`` (a
+    Series of spreadsheet row numbers aligned with the index); otherwise the
+    index labels are used.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    file_rows = data.attrs.get("file_rows") if hasattr(data, "attrs") else None
+    if file_rows is not None:
+        lookup = pd.Series(file_rows).reindex(data.index)
+        return [int(x) if pd.notna(x) else lbl for x, lbl in zip(lookup[mask], data.index[mask])]
+    return list(data.index[mask])
+
+
+def check_dataframe(data, *, func: str, name: str = "data") -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterError(
+            f"The '{name}' parameter of {func} must be a pandas DataFrame. "
+            f"Got {type(data).__name__} instead."
+        )
+    if len(data) == 0:
+        raise DataError(f"{func} needs at least one row; the data are empty.", file=source_of(data))
+    return data
+
+
+def check_columns(data: pd.DataFrame, columns: Iterable[str], *, func: str, name: str = "column") -> list[str]:
+    """Check that every name in ``columns`` is a column of ``data``."""
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    for col in columns:
+        if not isinstance(col, str):
+            raise _bad(name, func, "a column name (str)", col)
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        available = ", ".join(map(str, list(data.columns)[:20]))
+        raise DataError(
+            f"{func}: no column named {', '.join(repr(m) for m in missing)}. "
+            f"Available columns: {available}.",
+            file=source_of(data), column=missing[0],
+        )
+    return columns
+
+
+def check_numeric(data: pd.DataFrame, column: str, *, func: str, low=None, high=None,
+                  integer: bool = False, allow_missing: bool = True) -> pd.Series:
+    """Return ``data[column]`` as float, raising a :class:`DataError` naming the bad rows.
+
+    Non-numeric entries, values outside ``[low, high]`` and (with
+    ``integer=True``) non-whole values are reported with their rows.
+    """
+    raw = data[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    src = source_of(data)
+    notnum = values.isna() & raw.notna()
+    if notnum.any():
+        raise DataError("values are not numbers", file=src, column=column,
+                        rows=row_labels(data, notnum), values=list(raw[notnum]))
+    if not allow_missing and values.isna().any():
+        miss = values.isna()
+        raise DataError("values are missing", file=src, column=column,
+                        rows=row_labels(data, miss), values=list(raw[miss]))
+    values = values.astype(float)
+    bad = pd.Series(False, index=data.index)
+    what = []
+    if low is not None or high is not None:
+        lo = -np.inf if low is None else low
+        hi = np.inf if high is None else high
+        bad |= (values < lo) | (values > hi)
+        what.append(f"between {low} and {high}")
+    if integer:
+        bad |= values.notna() & (values != np.round(values))
+        what.append("whole numbers")
+    if bad.any():
+        raise DataError(f"values must be {' and '.join(what)}", file=src, column=column,
+                        rows=row_labels(data, bad), values=list(raw[bad]))
+    return values
