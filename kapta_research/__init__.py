@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from . import metrics, nps, quality, report, simulate, studies
 from .errors import DataError, KaptaError, ParameterError
-from . import nps, simulate
 from .io import Programme, ProgrammeError, load_programme, load_sample
 
 try:
@@ -13,4 +13,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = ["DataError", "KaptaError", "ParameterError", "Programme", "ProgrammeError",
-           "load_programme", "load_sample", "__version__"]
+           "load_programme", "load_sample", "metrics", "nps", "quality", "report", "simulate",
+           "studies", "plots", "drivers", "churn", "__version__"]
+
+
+def __getattr__(name):  # heavier modules load on first use
+    import importlib
+    if name in ("plots", "drivers", "churn", "runner"):
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'kapta_research' has no attribute {name!r}")

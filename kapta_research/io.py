@@ -114,8 +114,22 @@ class Programme:
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
-    def respondents(self) -> pd.DataFrame:
+    def respondents(self, *, waves=None, require=()) -> pd.DataFrame:
         """Responses joined with the account's segment/region/industry and the contact's role.
+
+        Parameters
+        ----------
+        waves : list of int, optional
+            Keep only these waves (``None`` or empty = all).  Unknown waves
+            are an error.
+        require : sequence of str
+            Columns the caller needs (checked, with a clear message).
+
+        Returns
+        -------
+        DataFrame
+            The responses columns plus ``segment``, ``region``, ``industry``,
+            ``annual_value`` (from accounts) and ``role`` (from contacts).
 
         Examples
         --------
@@ -130,6 +144,20 @@ class Programme:
         if len(self.contacts) and "role" in self.contacts and "contact_id" in out:
             out = out.merge(self.contacts[["contact_id", "role"]], on="contact_id", how="left")
         out.attrs["source"] = self.sources.get("responses", "<responses>")
+        if waves:
+            from .errors import ParameterError
+            known = sorted(int(w) for w in out["wave"].unique())
+            unknown = [w for w in waves if w not in known]
+            if unknown:
+                raise ParameterError(f"The 'waves' parameter names waves {unknown} that have no responses. "
+                                     f"Waves in the data: {known}.")
+            out = out[out["wave"].isin(list(waves))].reset_index(drop=True)
+            out.attrs["source"] = self.sources.get("responses", "<responses>")
+        missing = [c for c in require if c not in out.columns]
+        if missing:
+            from .errors import ParameterError
+            raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
+                                 f"{self.location}. Available: {', '.join(map(str, out.columns))}.")
         return out
 
 

@@ -332,7 +332,7 @@ def nps(data, *, score="ltr", by=None, weights=None, cluster=None, confidence=0.
     return out.reset_index(drop=True)
 
 
-def compare(data, *, group, score="ltr", reference=None, cluster=None, weights=None,
+def compare(data, *, group, score="ltr", reference=None, by=None, cluster=None, weights=None,
             confidence=0.95, min_n=5) -> pd.DataFrame:
     """Compare NPS between the levels of ``group`` and a reference level.
 
@@ -341,8 +341,9 @@ def compare(data, *, group, score="ltr", reference=None, cluster=None, weights=N
     covariance between two groups that share clusters is taken into account
     through the joint cluster-robust (linearisation) variance
     ``Var(d) = G/(G-1) Σ_g (u_g,a - u_g,b)²`` with
-    ``u_g,k = Σ_{i∈g,k} w_i (X_i - NPS_k) / W_k``.  Without ``cluster`` the groups
-    are taken as independent: ``SE(d)² = v_a/n_a + v_b/n_b`` (Rocks 2016).
+    ``u_g,k = Σ_{i∈g,k} w_i (X_i - NPS_k) / W_k``, and intervals and p-values
+    use Student's t with ``G - 1`` degrees of freedom.  Without ``cluster`` the
+    groups are taken as independent: ``SE(d)² = v_a/n_a + v_b/n_b`` (Rocks 2016).
 
     Parameters
     ----------
@@ -355,6 +356,9 @@ def compare(data, *, group, score="ltr", reference=None, cluster=None, weights=N
         The level to compare against; ``None`` = the first level in sorted
         order; ``"previous"`` = each level against the level before it (for
         waves: the change since the last wave).
+    by : str or list of str, optional
+        Make the comparison separately within each level of these columns
+        (e.g. the wave-on-wave change within each segment).
     cluster : str, optional
         Cluster column (e.g. ``"account_id"``).
     weights : str, optional
@@ -366,10 +370,11 @@ def compare(data, *, group, score="ltr", reference=None, cluster=None, weights=N
     Returns
     -------
     DataFrame
-        One row per compared level with columns: ``group`` (the level),
-        ``reference`` (the level compared against), ``n``, ``n_reference``,
-        ``nps``, ``nps_reference``, ``diff`` (points), ``se``, ``ci_low``,
-        ``ci_high`` (points), ``p_value`` (two-sided), ``suppressed``.
+        One row per compared level (within each ``by`` level) with columns:
+        the ``by`` columns, ``group`` (the level), ``reference`` (the level
+        compared against), ``n``, ``n_reference``, ``nps``, ``nps_reference``,
+        ``diff`` (points), ``se``, ``ci_low``, ``ci_high`` (points),
+        ``p_value`` (two-sided), ``suppressed``.
 
     Examples
     --------
@@ -384,7 +389,10 @@ def compare(data, *, group, score="ltr", reference=None, cluster=None, weights=N
     min_n = check_int(min_n, name="min_n", func=func, low=1)
     if not isinstance(group, str):
         raise ParameterError(f"The 'group' parameter of compare must be a column name (str). Got {group!r} instead.")
-    frame, _ = _prepare(data, score=score, by=[group], weights=weights, cluster=cluster, func=func)
+    frame, by = _prepare(data, score=score, by=[group] + ([] if by is None else
+                                                          ([by] if isinstance(by, str) else list(by))),
+                         weights=weights, cluster=cluster, func=func)
+    by = by[1:]
     frame = frame[frame["_x"].notna() & frame[group].notna() & (frame["_w"] > 0)]
     levels = sorted(frame[group].unique())
     if len(levels) < 2:
@@ -399,41 +407,50 @@ def compare(data, *, group, score="ltr", reference=None, cluster=None, weights=N
             raise ParameterError(f"The 'reference' parameter of compare must be None, 'previous' or a level "
                                  f"of {group!r} ({', '.join(map(repr, levels[:10]))}). Got {reference!r} instead.")
         pairs = [(lvl, reference) for lvl in levels if lvl != reference]
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    subsets = [((), frame)] if not by else frame.groupby(by, sort=True, dropna=False)
     rows = []
-    for a, b in pairs:
-        sa, sb = frame[frame[group] == a], frame[frame[group] == b]
-        row = {"group": a, "reference": b, "n": len(sa), "n_reference": len(sb)}
-        if len(sa) < min_n or len(sb) < min_n:
-            row["suppressed"] = True
+    for key, sub in subsets:
+        key = key if isinstance(key, tuple) else (key,)
+        for a, b in pairs:
+            row = dict(zip(by, key))
+            row.update(_compare_pair(sub[sub[group] == a], sub[sub[group] == b], a, b,
+                                     clustered=cluster is not None, confidence=confidence, min_n=min_n))
             rows.append(row)
-            continue
-        ma = float((sa["_w"] * sa["_x"]).sum() / sa["_w"].sum())
-        mb = float((sb["_w"] * sb["_x"]).sum() / sb["_w"].sum())
-        ua = sa["_w"] * (sa["_x"] - ma) / sa["_w"].sum()
-        ub = sb["_w"] * (sb["_x"] - mb) / sb["_w"].sum()
-        if cluster is None:
-            var = float((ua ** 2).sum() + (ub ** 2).sum())
-            crit, dist = z, stats.norm
-        else:
-            u = pd.concat([ua.groupby(sa["_g"]).sum(), -ub.groupby(sb["_g"]).sum()])
-            per_cluster = u.groupby(level=0).sum()
-            G = len(per_cluster)
-            var = float(G / (G - 1) * (per_cluster ** 2).sum())
-            dist = stats.t(G - 1)
-            crit = dist.ppf(0.5 + confidence / 2)
-        se = np.sqrt(var)
-        d = ma - mb
-        p = float(2 * dist.sf(abs(d) / se)) if se > 0 else (1.0 if d == 0 else 0.0)
-        row.update(nps=100 * ma, nps_reference=100 * mb, diff=100 * d, se=100 * se,
-                   ci_low=100 * (d - crit * se), ci_high=100 * (d + crit * se), p_value=p,
-                   suppressed=False)
-        rows.append(row)
-    cols = ["group", "reference", "n", "n_reference", "nps", "nps_reference", "diff", "se",
+    cols = [*by, "group", "reference", "n", "n_reference", "nps", "nps_reference", "diff", "se",
             "ci_low", "ci_high", "p_value", "suppressed"]
     out = pd.DataFrame(rows, columns=cols)
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
+
+
+def _compare_pair(sa, sb, a, b, *, clustered, confidence, min_n) -> dict:
+    row = {"group": a, "reference": b, "n": len(sa), "n_reference": len(sb)}
+    if len(sa) < min_n or len(sb) < min_n:
+        row["suppressed"] = True
+        return row
+    ma = float((sa["_w"] * sa["_x"]).sum() / sa["_w"].sum())
+    mb = float((sb["_w"] * sb["_x"]).sum() / sb["_w"].sum())
+    ua = sa["_w"] * (sa["_x"] - ma) / sa["_w"].sum()
+    ub = sb["_w"] * (sb["_x"] - mb) / sb["_w"].sum()
+    if not clustered:
+        var = float((ua ** 2).sum() + (ub ** 2).sum())
+        dist = stats.norm
+    else:
+        u = pd.concat([ua.groupby(sa["_g"]).sum(), -ub.groupby(sb["_g"]).sum()])
+        per_cluster = u.groupby(level=0).sum()
+        G = len(per_cluster)
+        if G < 2:
+            row["suppressed"] = True
+            return row
+        var = float(G / (G - 1) * (per_cluster ** 2).sum())
+        dist = stats.t(G - 1)
+    crit = dist.ppf(0.5 + confidence / 2)
+    se = np.sqrt(var)
+    d = ma - mb
+    p = float(2 * dist.sf(abs(d) / se)) if se > 0 else (1.0 if d == 0 else 0.0)
+    row.update(nps=100 * ma, nps_reference=100 * mb, diff=100 * d, se=100 * se,
+               ci_low=100 * (d - crit * se), ci_high=100 * (d + crit * se), p_value=p, suppressed=False)
+    return row
 
 
 def mix_contrasts(table, *, by, nps_tolerance=5.0, mix_threshold=10.0) -> pd.DataFrame:

@@ -1,0 +1,134 @@
+"""Command line: ``kapta-research list | run | run-all | validate | simulate``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import KaptaError
+
+__all__ = ["main"]
+
+
+def _cmd_list(args) -> int:
+    from .studies import list_studies
+    for s in list_studies():
+        print(f"{s.number}  {s.name}    ({s.notebook.relative_to(s.notebook.parent.parent)})")
+        for p in s.parameters.values():
+            print(f"      {p.name}: {p.type} = {p.default!r}    # {p.help}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .runner import StudyFailed, run_study
+    from .studies import get_study, parse_cli_value
+    study = get_study(args.study)
+    params = {}
+    for name, value in args.p or []:
+        params[name] = parse_cli_value(study, name, value)
+    t0 = time.perf_counter()
+    try:
+        out = run_study(study.name, parameters=params, data=args.data, output_root=args.output,
+                        pdf=not args.no_pdf)
+    except StudyFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{study.name}: {out}  ({time.perf_counter() - t0:.1f} s)")
+    if not args.no_pdf:
+        print(f"  PDF: {out / 'findings.pdf'}")
+    return 0
+
+
+def _cmd_run_all(args) -> int:
+    from .runner import StudyFailed, run_study
+    from .studies import list_studies
+    t0 = time.perf_counter()
+    pdfs = []
+    for s in list_studies():
+        t1 = time.perf_counter()
+        try:
+            out = run_study(s.name, data=args.data, output_root=args.output)
+        except StudyFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"{s.name}: done in {time.perf_counter() - t1:.1f} s")
+        pdfs.append(out / "findings.pdf")
+    print(f"\nAll studies done in {time.perf_counter() - t0:.1f} s. PDFs:")
+    for p in pdfs:
+        print(f"  {p}")
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from .quality import quality_report
+    from .io import ProgrammeError
+    try:
+        text = quality_report(args.data)
+    except ProgrammeError as exc:
+        print(f"{args.data}: the data have problems.\n{exc}", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    from .config import SAMPLE_DIR, SAMPLE_SEED
+    from .simulate import simulate_programme, write_programme
+    out = Path(args.out or SAMPLE_DIR)
+    tables, truth = simulate_programme(seed=SAMPLE_SEED if args.seed is None else args.seed,
+                                       n_accounts=args.accounts)
+    for p in write_programme(tables, truth, out):
+        print(p)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kapta-research",
+        description="Honest statistics for B2B customer-feedback programmes: run studies, validate data.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("list", help="list the studies and their parameters",
+                       description="List the study notebooks and their parameters (type, default, meaning).")
+    p.set_defaults(func=_cmd_list)
+    p = sub.add_parser("run", help="run one study into reports/<study>/<run-id>/",
+                       description="Run a study notebook with papermill; write the executed notebook, "
+                                   "tables, figures, manifest.json and findings.pdf.")
+    p.add_argument("study", help="study name (e.g. nps-overview) or number (01)")
+    p.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="set a parameter (repeatable); lists as a,b,c")
+    p.add_argument("--data", help="programme folder, programme.yaml or .duckdb file")
+    p.add_argument("--output", help="reports folder (default: reports/)")
+    p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
+    p.set_defaults(func=_cmd_run)
+    p = sub.add_parser("run-all", help="run every study (what `make study` does)",
+                       description="Run every study on one programme and print where the PDFs are.")
+    p.add_argument("--data", default="data/sample", help="programme location (default data/sample)")
+    p.add_argument("--output", help="reports folder (default: reports/)")
+    p.set_defaults(func=_cmd_run_all)
+    p = sub.add_parser("validate", help="check a programme's data and print the data-quality report",
+                       description="Load and validate a programme; print the data-quality report. "
+                                   "Exit status 1 if the data have problems.")
+    p.add_argument("--data", required=True, help="programme folder, programme.yaml or .duckdb file")
+    p.set_defaults(func=_cmd_validate)
+    p = sub.add_parser("simulate", help="regenerate the synthetic sample programme",
+                       description="Simulate a programme with a documented truth. With no options it "
+                                   "regenerates data/sample byte-identically.")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's)")
+    p.add_argument("--accounts", type=int, default=300, help="number of accounts (default 300)")
+    p.add_argument("--out", help="output folder (default data/sample)")
+    p.set_defaults(func=_cmd_simulate)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KaptaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Data-quality report of a programme (``kapta-research validate``)."""
+from __future__ import annotations
+
+import pandas as pd
+
+from .io import Programme, load_programme
+
+__all__ = ["quality_checks", "quality_report"]
+
+
+def quality_checks(programme: Programme) -> pd.DataFrame:
+    """Counts and warnings that do not stop an analysis but deserve a look.
+
+    Parameters
+    ----------
+    programme : Programme
+
+    Returns
+    -------
+    DataFrame
+        Columns ``check``, ``value`` (float), ``unit``, ``status``
+        (``"ok"`` or ``"warning"``), ``detail``.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> q = quality_checks(kr.load_sample())
+    >>> set(q["status"]) <= {"ok", "warning"}
+    True
+    """
+    p = programme
+    r = p.responses
+    rows = []
+
+    def add(check, value, unit, warn, detail=""):
+        rows.append({"check": check, "value": float(value), "unit": unit,
+                     "status": "warning" if warn else "ok", "detail": detail})
+
+    add("accounts", len(p.accounts), "rows", len(p.accounts) == 0)
+    add("responses", len(r), "rows", len(r) == 0)
+    add("responses without a score", r["ltr"].isna().sum(), "rows", r["ltr"].isna().any(),
+        "excluded from NPS and counted as n_missing")
+    for d in p.drivers:
+        share = r[d].isna().mean() * 100 if len(r) else 0.0
+        add(f"missing {d}", share, "%", share > 20, "driver analyses use complete rows")
+    if len(p.invitations):
+        rate = r["invitation_id"].isin(set(p.invitations["invitation_id"])).sum() / len(p.invitations) * 100
+        add("response rate", rate, "%", rate < 15)
+    silent = (~p.accounts["account_id"].isin(set(r["account_id"]))).sum()
+    add("accounts with no response", silent, "accounts", silent > 0.3 * len(p.accounts),
+        "their voice is missing from every score")
+    if "contact_id" in r and r["contact_id"].notna().any():
+        dup = r.duplicated(["contact_id", "wave"], keep=False).sum()
+        add("repeat answers by one contact in one wave", dup, "rows", dup > 0)
+    if len(p.contacts):
+        roles = p.contacts.groupby("account_id")["role"].nunique()
+        one_voice = (roles == 1).sum()
+        add("accounts with a single role on file", one_voice, "accounts", one_voice > 0.5 * len(roles),
+            "an unbalanced mix of voices")
+    if len(p.followups):
+        det = r[r["ltr"] <= 6]
+        f = det.merge(p.followups, on="response_id", how="left")
+        within = ((f["followed_up_at"] - f["responded_at"]).dt.days <= 7).mean() * 100 if len(f) else 100.0
+        add("detractors followed up within 7 days", within, "%", within < 80, "closed loop within a week")
+    if len(p.voc_interviews) and "churned" in p.accounts:
+        last = p.voc_interviews.groupby("account_id")["interview_date"].max()
+        active = p.accounts[~p.accounts["churned"].fillna(False).astype(bool)]["account_id"]
+        ref = r["responded_at"].max()
+        gap = (ref - last.reindex(active)).dt.days
+        overdue = (gap.isna() | (gap > 120)).sum()
+        add("active accounts without a VOC interview in 120 days", overdue, "accounts",
+            overdue > 0.25 * len(active), f"as of the latest response ({ref.date()})")
+    return pd.DataFrame(rows, columns=["check", "value", "unit", "status", "detail"])
+
+
+def quality_report(location) -> str:
+    """Load, validate and summarise a programme as text.
+
+    Raises :class:`~kapta_research.io.ProgrammeError` listing every problem
+    if the data cannot be used.
+    """
+    p = load_programme(location)
+    lines = [f"Programme: {p.name}  ({p.location})", f"data sha256: {p.data_hash}", "", "Tables:"]
+    for t, src in p.sources.items():
+        lines.append(f"  {t:<15} {len(p.table(t)):>7} rows   {src}")
+    lines += ["", "Checks:"]
+    for row in quality_checks(p).itertuples(index=False):
+        flag = "WARN" if row.status == "warning" else " ok "
+        val = f"{row.value:.1f}" if row.unit == "%" else f"{row.value:.0f}"
+        detail = f"  ({row.detail})" if row.detail else ""
+        lines.append(f"  [{flag}] {row.check}: {val} {row.unit}{detail}")
+    lines += ["", "No problems that stop an analysis."]
+    return "\n".join(lines)

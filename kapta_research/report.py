@@ -1,0 +1,379 @@
+"""Study outputs: saved tables and figures, key-finding sentences, the PDF.
+
+Numbers are formatted here, for people; the analysis functions return raw
+floats.  Every sentence that states an estimate carries its confidence
+interval and n.
+"""
+from __future__ import annotations
+
+import html
+import math
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .config import REPORTS_DIR
+
+__all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct", "fmt_p", "nps_sentence",
+           "nps_findings", "table_html", "nps_table_html", "compare_table_html", "title_html",
+           "findings_html", "manifest_html", "show", "notebook_to_pdf"]
+
+
+# --------------------------------------------------------------------------
+# number formatting
+# --------------------------------------------------------------------------
+def fmt_points(x, *, signed=True, digits=0) -> str:
+    """``+32`` (NPS points); ``−`` as a true minus sign."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    s = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    if s in ("+0", "-0", "+0.0", "-0.0"):
+        s = s[1:]
+    return s.replace("-", "−")
+
+
+def fmt_ci(lo, hi, *, signed=True, digits=0, pct=False) -> str:
+    """``+24 to +40``."""
+    f = (lambda v: fmt_pct(v, digits=digits)) if pct else (lambda v: fmt_points(v, signed=signed, digits=digits))
+    return f"{f(lo)} to {f(hi)}"
+
+
+def fmt_pct(x, *, digits=0) -> str:
+    """A share in 0-1 or a percentage in 0-100?  Here: a percentage value -> ``44 %``."""
+    return f"{x:.{digits}f} %"
+
+
+def fmt_p(p) -> str:
+    """``p = 0.03`` / ``p < 0.001``."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "p not available"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _conf(confidence) -> str:
+    return f"{100 * confidence:g} % CI"
+
+
+def _n(n) -> str:
+    return f"{int(n):,}"
+
+
+# --------------------------------------------------------------------------
+# sentences
+# --------------------------------------------------------------------------
+def nps_sentence(row, *, confidence, subject="NPS", accounts=True) -> str:
+    """``NPS is +20 (95 % CI +13 to +26), n = 2,611 responses from 300 accounts.``"""
+    s = (f"{subject} is {fmt_points(row['nps'])} ({_conf(confidence)} {fmt_ci(row['ci_low'], row['ci_high'])}), "
+         f"n = {_n(row['n'])} responses")
+    if accounts and "n_clusters" in row and row["n_clusters"] != row["n"]:
+        s += f" from {_n(row['n_clusters'])} accounts"
+    return s + "."
+
+
+def nps_findings(*, overall, by_segment=None, segment=None, trend=None, mix=None, rates=None,
+                 confidence=0.95, min_n=5, alpha=0.05) -> list[str]:
+    """Key-finding sentences for the NPS overview study.
+
+    Parameters
+    ----------
+    overall : DataFrame
+        One-row output of :func:`kapta_research.nps.nps`.
+    by_segment : DataFrame, optional
+        :func:`~kapta_research.nps.nps` by ``segment`` (an account-level
+        column, so segments are independent samples of accounts).
+    segment : str, optional
+        The segment column's name (for wording).
+    trend : DataFrame, optional
+        :func:`~kapta_research.nps.compare` of waves with ``reference="previous"``.
+    mix : DataFrame, optional
+        :func:`~kapta_research.nps.mix_contrasts` of the segments.
+    rates : DataFrame, optional
+        :func:`~kapta_research.metrics.response_rates` by wave.
+    confidence, min_n, alpha : float, int, float
+
+    Returns
+    -------
+    list of str
+        3-6 sentences, each stating its numbers with intervals and n.
+    """
+    out = []
+    row = overall.iloc[0]
+    if bool(row["suppressed"]):
+        return [f"Fewer than {min_n} responses: no NPS is reported."]
+    out.append(nps_sentence(row, confidence=confidence) +
+               f" That is {fmt_pct(row['pct_promoters'])} promoters, {fmt_pct(row['pct_passives'])} passives "
+               f"and {fmt_pct(row['pct_detractors'])} detractors.")
+    if by_segment is not None and segment:
+        shown = by_segment[~by_segment["suppressed"]]
+        hidden = int(by_segment["suppressed"].sum())
+        if len(shown) >= 2:
+            hi_row = shown.loc[shown["nps"].idxmax()]
+            lo_row = shown.loc[shown["nps"].idxmin()]
+            gap = hi_row["nps"] - lo_row["nps"]
+            se = math.hypot(hi_row["se"], lo_row["se"])
+            from scipy import stats
+            p = float(2 * stats.norm.sf(abs(gap) / se)) if se > 0 else float("nan")
+            verdict = ("a statistically significant gap" if p < alpha else
+                       "a gap the data cannot distinguish from chance")
+            out.append(
+                f"By {segment.replace('_', ' ')}, {hi_row[segment]} scores highest "
+                f"({fmt_points(hi_row['nps'])}, {_conf(confidence)} {fmt_ci(hi_row['ci_low'], hi_row['ci_high'])}, "
+                f"n = {_n(hi_row['n'])}) and {lo_row[segment]} lowest ({fmt_points(lo_row['nps'])}, "
+                f"{_conf(confidence)} {fmt_ci(lo_row['ci_low'], lo_row['ci_high'])}, n = {_n(lo_row['n'])}): "
+                f"{verdict} ({fmt_points(gap, signed=False)} points, {fmt_p(p)}).")
+        if hidden:
+            out.append(f"{hidden} {segment.replace('_', ' ')} group(s) with fewer than {min_n} responses "
+                       "are not shown.")
+    if trend is not None and len(trend):
+        t = trend[~trend["suppressed"]]
+        if len(t):
+            last = t.iloc[-1]
+            sig = last["p_value"] < alpha
+            out.append(
+                f"From wave {last['reference']} to wave {last['group']} NPS moved from "
+                f"{fmt_points(last['nps_reference'])} to {fmt_points(last['nps'])} (change "
+                f"{fmt_points(last['diff'])}, {_conf(confidence)} {fmt_ci(last['ci_low'], last['ci_high'])}, "
+                f"{fmt_p(last['p_value'])}, n = {_n(last['n_reference'])} and {_n(last['n'])}): "
+                + ("a statistically significant change." if sig else "not a statistically significant change."))
+    if mix is not None and len(mix) and mix["same_score_different_mix"].any():
+        m = mix[mix["same_score_different_mix"]].sort_values("mix_distance", ascending=False).iloc[0]
+        out.append(
+            f"Same score, different customers: {m['group_a']} ({fmt_points(m['nps_a'])}) and {m['group_b']} "
+            f"({fmt_points(m['nps_b'])}) score alike, but their mixes differ by {m['mix_distance']:.0f} points "
+            f"(passives {fmt_pct(m['pct_passives_a'])} vs {fmt_pct(m['pct_passives_b'])}, "
+            f"{fmt_p(m['p_value_mix'])}); they need different actions.")
+    if rates is not None and len(rates) >= 2:
+        r = rates[~rates["suppressed"]]
+        first, last = r.iloc[0], r.iloc[-1]
+        change = "fell" if last["rate"] < first["rate"] else "rose"
+        out.append(
+            f"The response rate {change} from {fmt_pct(100 * first['rate'])} ({_conf(confidence)} "
+            f"{fmt_ci(100 * first['ci_low'], 100 * first['ci_high'], pct=True)}, {_n(first['n_invited'])} "
+            f"invitations) in wave {first['wave']} to {fmt_pct(100 * last['rate'])} "
+            f"({fmt_ci(100 * last['ci_low'], 100 * last['ci_high'], pct=True)}, {_n(last['n_invited'])} invitations) "
+            f"in wave {last['wave']}; falling response rates are an early warning in their own right.")
+    return out[:6]
+
+
+# --------------------------------------------------------------------------
+# HTML pieces
+# --------------------------------------------------------------------------
+def show(*parts: str):
+    """Display HTML parts in a notebook (no-op outside IPython)."""
+    try:
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover
+        return
+    display(HTML("\n".join(parts)))
+
+
+def table_html(df: pd.DataFrame, *, caption: str | None = None, note: str | None = None) -> str:
+    """A plain HTML table (strings already formatted) with optional caption and note."""
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    body = df.to_html(index=False, escape=True, border=0, classes="kr-table")
+    body = body.replace('<table border="0" class="dataframe kr-table">', f'<table class="kr-table">{cap}', 1)
+    foot = f"<p class='kr-note'>{html.escape(note)}</p>" if note else ""
+    return body + foot
+
+
+def nps_table_html(table: pd.DataFrame, *, by=None, confidence=0.95, min_n=5, caption=None) -> str:
+    """NPS table for people: suppressed groups removed and counted in a note."""
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    shown = table[~table["suppressed"]]
+    disp = pd.DataFrame({b.replace("_", " ").capitalize(): shown[b].astype(str) for b in by})
+    disp["n"] = shown["n"].map(_n)
+    if "n_clusters" in shown and (shown["n_clusters"] != shown["n"]).any():
+        disp["Accounts"] = shown["n_clusters"].map(_n)
+    disp["Promoters"] = shown["pct_promoters"].map(fmt_pct)
+    disp["Passives"] = shown["pct_passives"].map(fmt_pct)
+    disp["Detractors"] = shown["pct_detractors"].map(fmt_pct)
+    disp["NPS"] = shown["nps"].map(fmt_points)
+    disp[_conf(confidence)] = [fmt_ci(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"])]
+    hidden = int(table["suppressed"].sum())
+    note = (f"{hidden} group(s) with fewer than {min_n} responses suppressed." if hidden else None)
+    return table_html(disp, caption=caption, note=note)
+
+
+def compare_table_html(cmp: pd.DataFrame, *, confidence=0.95, caption=None, label="Group") -> str:
+    """Comparisons from :func:`kapta_research.nps.compare`, suppressed rows removed."""
+    shown = cmp[~cmp["suppressed"]]
+    by = list(cmp.columns[:list(cmp.columns).index("group")])
+    disp = pd.DataFrame({b.replace("_", " ").capitalize(): shown[b].astype(str) for b in by})
+    disp = disp.assign(**{
+        label: shown["group"].astype(str), "vs": shown["reference"].astype(str),
+        "NPS": shown["nps"].map(fmt_points), "NPS (vs)": shown["nps_reference"].map(fmt_points),
+        "Change": shown["diff"].map(fmt_points),
+        _conf(confidence): [fmt_ci(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
+        "p": shown["p_value"].map(lambda p: fmt_p(p).replace("p = ", "").replace("p ", "")),
+        "n": [f"{_n(a)} / {_n(b)}" for a, b in zip(shown["n"], shown["n_reference"])],
+    })
+    hidden = int(cmp["suppressed"].sum())
+    return table_html(disp, caption=caption,
+                      note=f"{hidden} comparison(s) suppressed (too few responses)." if hidden else None)
+
+
+def mix_table_html(mix: pd.DataFrame) -> str:
+    """Pairs of groups from :func:`kapta_research.nps.mix_contrasts`, flagged pairs first."""
+    if len(mix) == 0:
+        return "<p class='kr-note'>Fewer than two groups large enough to compare mixes.</p>"
+    m = mix.sort_values(["same_score_different_mix", "mix_distance"], ascending=[False, False])
+    disp = pd.DataFrame({
+        "Group A": m["group_a"].astype(str), "Group B": m["group_b"].astype(str),
+        "NPS A": m["nps_a"].map(fmt_points), "NPS B": m["nps_b"].map(fmt_points),
+        "Passives A": m["pct_passives_a"].map(fmt_pct), "Passives B": m["pct_passives_b"].map(fmt_pct),
+        "Mix distance": m["mix_distance"].map(lambda v: f"{v:.0f} pts"),
+        "p (mix)": m["p_value_mix"].map(lambda p: fmt_p(p).replace("p = ", "").replace("p ", "")),
+        "Same score, different mix": m["same_score_different_mix"].map({True: "yes", False: "no"}),
+    })
+    return table_html(disp, caption="Score versus mix, pairs of groups",
+                      note="Flagged: NPS within 5 points but mixes at least 10 points apart.")
+
+
+def rates_table_html(rates: pd.DataFrame, *, confidence=0.95) -> str:
+    """Response rates from :func:`kapta_research.metrics.response_rates`."""
+    shown = rates[~rates["suppressed"]]
+    by = list(rates.columns[:list(rates.columns).index("n_invited")])
+    disp = pd.DataFrame({b.replace("_", " ").capitalize(): shown[b].astype(str) for b in by})
+    disp = disp.assign(**{
+        "Invited": shown["n_invited"].map(_n), "Responded": shown["n_responded"].map(_n),
+        "Rate": (100 * shown["rate"]).map(fmt_pct),
+        _conf(confidence): [fmt_ci(100 * lo, 100 * hi, pct=True) for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
+    })
+    hidden = int(rates["suppressed"].sum())
+    return table_html(disp, caption="Response counts and rates",
+                      note=f"{hidden} group(s) suppressed (too few invitations)." if hidden else None)
+
+
+def scope_lines(programme, responses: pd.DataFrame, parameters: dict) -> list[str]:
+    """Scope of a study for its title page (no personal data)."""
+    waves = sorted(responses["wave"].unique())
+    first = responses["responded_at"].min()
+    last = responses["responded_at"].max()
+    method = parameters.get("method", "")
+    cl = parameters.get("cluster")
+    return [
+        f"Programme: {programme.name}",
+        f"Waves {waves[0]}–{waves[-1]} ({first:%d %b %Y} to {last:%d %b %Y}): {_n(len(responses))} responses "
+        f"from {_n(responses['account_id'].nunique())} accounts",
+        f"Intervals: {100 * parameters.get('confidence', 0.95):g} % "
+        + (f"{method.replace('_', ' ')} intervals" if method else "intervals")
+        + (", respondents clustered by account" if cl else ", respondents taken as independent"),
+        f"Groups with fewer than {parameters.get('min_n', 5)} responses are suppressed",
+    ]
+
+
+def title_html(title: str, *, scope: list[str], run_date: str | None = None) -> str:
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in scope)
+    return (f"<div class='kr-title'><h1>{html.escape(title)}</h1>"
+            f"<p class='kr-date'>{html.escape(run_date or date.today().isoformat())}</p>"
+            f"<ul class='kr-scope'>{items}</ul></div>")
+
+
+def findings_html(sentences: list[str]) -> str:
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sentences)
+    return f"<div class='kr-findings'><h2>Key findings</h2><ol>{items}</ol></div>"
+
+
+def manifest_html(manifest: dict) -> str:
+    def render(v):
+        if isinstance(v, dict):
+            return "<br>".join(f"{html.escape(str(k))}: {html.escape(str(x))}" for k, x in v.items())
+        return html.escape(str(v))
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{render(v)}</td></tr>" for k, v in manifest.items())
+    return (f"<div class='kr-manifest'><h2>Run manifest</h2>"
+            f"<p>Everything needed to reproduce this report.</p><table class='kr-table'>{rows}</table></div>")
+
+
+# --------------------------------------------------------------------------
+# study context: where outputs go
+# --------------------------------------------------------------------------
+class StudyContext:
+    """Where a study run writes its tables and figures.
+
+    Parameters
+    ----------
+    study : str
+        Study name.
+    output_dir : str
+        The run folder (set by the runner); empty in an interactive session,
+        which then writes to ``reports/<study>/interactive``.
+    """
+
+    def __init__(self, study: str, *, output_dir: str = ""):
+        self.study = study
+        self.output_dir = Path(output_dir) if output_dir else REPORTS_DIR / study / "interactive"
+        (self.output_dir / "tables").mkdir(parents=True, exist_ok=True)
+        (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
+
+    def save_table(self, df: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Write ``tables/<name>.csv`` (deterministic formatting) and return ``df``."""
+        df.to_csv(self.output_dir / "tables" / f"{name}.csv", index=False, lineterminator="\n",
+                  float_format="%.10g")
+        return df
+
+    def save_figure(self, ax, name: str):
+        """Write ``figures/<name>.png`` and return the figure (displayed by Jupyter)."""
+        fig = ax.figure if hasattr(ax, "figure") else ax
+        fig.savefig(self.output_dir / "figures" / f"{name}.png", dpi=150, bbox_inches="tight")
+        return fig
+
+
+# --------------------------------------------------------------------------
+# PDF
+# --------------------------------------------------------------------------
+PRINT_CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm 14mm;
+        @bottom-right { content: "page " counter(page) " of " counter(pages); font-size: 8pt; color: #666; } }
+body { font-family: "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.35; color: #111; }
+h1 { font-size: 20pt; margin: 0 0 4pt 0; } h2 { font-size: 13pt; margin: 14pt 0 4pt 0; }
+h3 { font-size: 11pt; }
+.kr-title { border-bottom: 2px solid #0072b2; margin-bottom: 8pt; }
+.kr-date { color: #555; margin: 0; } .kr-scope { color: #333; }
+.kr-findings { background: #f3f7fb; padding: 4pt 10pt; border-left: 4px solid #0072b2; page-break-after: always; }
+.kr-findings li { margin: 4pt 0; }
+table { border-collapse: collapse; font-size: 8pt; max-width: 100%; table-layout: auto; margin: 6pt 0; }
+th, td { border-bottom: 1px solid #ddd; padding: 2pt 5pt; text-align: right; word-wrap: break-word; }
+th { background: #eef2f6; } td:first-child, th:first-child { text-align: left; }
+caption { caption-side: top; text-align: left; font-weight: bold; padding: 2pt 0; }
+.kr-note { font-size: 8pt; color: #555; margin-top: 0; }
+img { max-width: 100%; page-break-inside: avoid; }
+.kr-manifest { page-break-before: always; } .kr-manifest td { text-align: left; font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; }
+pre { white-space: pre-wrap; font-size: 7.5pt; }
+.anchor-link { display: none; }
+"""
+
+
+def notebook_to_pdf(notebook_path, pdf_path, *, manifest: dict | None = None, title: str = "Findings") -> Path:
+    """Render an executed notebook to a PDF without code (nbconvert + WeasyPrint).
+
+    Input cells, prompts, stderr streams and cells tagged ``no-pdf`` are
+    dropped; the manifest is appended as the last page.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from weasyprint import HTML
+
+    nb = nbformat.read(str(notebook_path), as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if "no-pdf" in cell.get("metadata", {}).get("tags", []) or "parameters" in cell.get("metadata", {}).get("tags", []) \
+                or "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs
+                            if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                            and o.get("output_type") != "error"]
+        cells.append(cell)
+    nb.cells = cells
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    doc = (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+           f"<style>{PRINT_CSS}</style></head><body>{body}"
+           f"{manifest_html(manifest) if manifest else ''}</body></html>")
+    pdf_path = Path(pdf_path)
+    HTML(string=doc, base_url=str(Path(notebook_path).parent)).write_pdf(str(pdf_path))
+    return pdf_path
