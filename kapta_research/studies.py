@@ -143,8 +143,8 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
 
     Examples
     --------
-    >>> check_parameters("nps-overview", {"confidence": 95})["confidence"]
-    95
+    >>> check_parameters("nps-overview", {"confidence": 0.9})["confidence"]
+    0.9
     >>> check_parameters("nps-overview", {"confidence": "high"})
     Traceback (most recent call last):
     ...
