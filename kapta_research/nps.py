@@ -291,8 +291,8 @@ def nps(data, *, score="ltr", by=None, weights=None, cluster=None, confidence=0.
     >>> r = kr.load_sample().respondents()
     >>> overall = kr.nps.nps(r, cluster="account_id", method="score")
     >>> overall[["n", "nps", "ci_low", "ci_high", "design_effect"]].round(1)
-          n   nps  ci_low  ci_high  design_effect
-    0  2611  19.5    12.9     26.0            4.5
+          n  nps  ci_low  ci_high  design_effect
+    0  2611  8.7     1.9     15.3            4.6
     """
     func = "nps"
     confidence = check_confidence(confidence, func=func)

@@ -17,7 +17,7 @@ Accounts
 
 Driver ratings (1-7)
     A respondent's rating of driver ``d`` is
-    ``round(4 + loading[d] * (q[a, t] + role_shift + e_c) + v[a, d] + e)``,
+    ``round(4 + offset[d] + loading[d] * (q[a, t] + role_shift + e_c) + v[a, d] + e)``,
     clipped to 1..7, with a contact effect ``e_c ~ N(0, 0.5²)`` and item noise
     ``e ~ N(0, 0.8²)``.  The drivers are correlated through ``q``.  About 3 %
     of driver ratings are missing at random.
@@ -40,7 +40,7 @@ Churn and renewal
     account churns with probability
     ``expit(churn_intercept + CHURN_COEFS · x[a, t])`` where ``x`` holds the
     account's *true* (latent, noise-free) levels of value for money and trust
-    minus 4 at that date, i.e. ``loading[d] * q[a, t] + v[a, d]``, and
+    relative to their means at that date, i.e. ``loading[d] * q[a, t] + v[a, d]``, and
     ``log(annual_value / median)``.  NPS itself does not enter: it is related
     to churn only through the drivers it shares with the churn causes.
 
@@ -88,6 +88,10 @@ ROLE_SHARES = (0.25, 0.30, 0.35, 0.10)
 #: Role shift of the latent quality as perceived (executives see more value).
 ROLE_SHIFT = {"decision_maker": 0.0, "influencer": -0.1, "user": -0.3, "executive_sponsor": 0.3}
 ROLE_RESPONSE = {"decision_maker": 0.0, "influencer": -0.1, "user": -0.3, "executive_sponsor": 0.2}
+#: Mean rating offsets (performance differs by driver: trust is a strength,
+#: leading edge and ease of doing business lag).
+OFFSETS = {"trust": 0.6, "commitment": 0.2, "satisfaction": 0.3, "feel_valued": 0.0, "leading_edge": -0.5,
+           "value_for_money": -0.2, "ease_of_doing_business": -0.4, "proactivity": -0.3}
 LOADINGS = {"trust": 0.9, "commitment": 0.8, "satisfaction": 0.9, "feel_valued": 0.8,
             "leading_edge": 0.7, "value_for_money": 0.7, "ease_of_doing_business": 0.8,
             "proactivity": 0.7}
@@ -121,6 +125,7 @@ class Truth:
     wave_spacing_days: int
     extract_date: str
     loadings: dict = field(default_factory=lambda: dict(LOADINGS))
+    offsets: dict = field(default_factory=lambda: dict(OFFSETS))
     alpha_detractor_to_passive: float = 0.6
     alpha_passive_to_promoter: float = -0.1
     beta_detractor_to_passive: dict = field(default_factory=lambda: dict(BETA_DETRACTOR_TO_PASSIVE))
@@ -333,7 +338,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     a = c_acc[c]
     m = len(resp)
     perceived = q[a, k] + role_shift[c] + c_effect[c]
-    ratings = 4 + load[None, :] * perceived[:, None] + v[a] + rng.normal(0, 0.8, (m, n_drv))
+    offs = np.array([truth.offsets.get(d, 0.0) for d in DRIVERS])
+    ratings = 4 + offs[None, :] + load[None, :] * perceived[:, None] + v[a] + rng.normal(0, 0.8, (m, n_drv))
     ratings = np.clip(np.round(ratings), 1, 7)
     z = ratings - 4
     eta1 = truth.alpha_detractor_to_passive + z @ b_dp
