@@ -114,7 +114,7 @@ class Programme:
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
 
-    def respondents(self, *, waves=None, require=()) -> pd.DataFrame:
+    def respondents(self, *, waves=None, require=(), where=None) -> pd.DataFrame:
         """Responses joined with the account's segment/region/industry and the contact's role.
 
         Parameters
@@ -124,6 +124,10 @@ class Programme:
             are an error.
         require : sequence of str
             Columns the caller needs (checked, with a clear message).
+        where : dict of str to list, optional
+            Keep rows whose column takes one of the listed values, e.g.
+            ``{"segment": ["Enterprise"]}``; empty lists are ignored and
+            values not in the data are an error.
 
         Returns
         -------
@@ -153,11 +157,21 @@ class Programme:
                                      f"Waves in the data: {known}.")
             out = out[out["wave"].isin(list(waves))].reset_index(drop=True)
             out.attrs["source"] = self.sources.get("responses", "<responses>")
-        missing = [c for c in require if c not in out.columns]
+        from .errors import ParameterError
+        where = {k: v for k, v in (where or {}).items() if v}
+        missing = [c for c in [*require, *where] if c not in out.columns]
         if missing:
-            from .errors import ParameterError
             raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
                                  f"{self.location}. Available: {', '.join(map(str, out.columns))}.")
+        for col, keep in where.items():
+            keep = [keep] if isinstance(keep, str) else list(keep)
+            known = set(out[col].dropna().astype(str))
+            unknown = [k for k in keep if str(k) not in known]
+            if unknown:
+                raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {self.location}. "
+                                     f"Known: {', '.join(sorted(known))}.")
+            out = out[out[col].astype(str).isin([str(k) for k in keep])].reset_index(drop=True)
+            out.attrs["source"] = self.sources.get("responses", "<responses>")
         return out
 
 

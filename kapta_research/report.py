@@ -314,11 +314,10 @@ class StudyContext:
                   float_format="%.10g")
         return df
 
-    def save_figure(self, ax, name: str):
-        """Write ``figures/<name>.png`` and return the figure (displayed by Jupyter)."""
+    def save_figure(self, ax, name: str) -> None:
+        """Write ``figures/<name>.png`` (Jupyter's inline backend shows the figure at the end of the cell)."""
         fig = ax.figure if hasattr(ax, "figure") else ax
         fig.savefig(self.output_dir / "figures" / f"{name}.png", dpi=150, bbox_inches="tight")
-        return fig
 
 
 # --------------------------------------------------------------------------
@@ -377,3 +376,199 @@ def notebook_to_pdf(notebook_path, pdf_path, *, manifest: dict | None = None, ti
     pdf_path = Path(pdf_path)
     HTML(string=doc, base_url=str(Path(notebook_path).parent)).write_pdf(str(pdf_path))
     return pdf_path
+
+
+# --------------------------------------------------------------------------
+# key drivers (study 02)
+# --------------------------------------------------------------------------
+_STEP = {"detractor_to_passive": "turn detractors into passives",
+         "passive_to_promoter": "turn passives into promoters"}
+
+
+def driver_label(name: str) -> str:
+    """Human label of a driver column (``ease_of_doing_business`` -> ``ease of doing business``)."""
+    from .schema import DRIVER_LABELS
+    return DRIVER_LABELS.get(name, name.replace("_", " ")).lower()
+
+
+def _share(x) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, alpha=0.05) -> list[str]:
+    """Key-finding sentences for the key-driver study.
+
+    A transition's driver is named only when the bootstrap supports it (its
+    rank interval is 1 to 1, or 1 to 2 for a pair), and the two steps are
+    called different only when the between-transition test rejects.
+
+    Parameters
+    ----------
+    importance : ImportanceResult
+        :func:`kapta_research.drivers.relative_importance` with ``n_boot > 0``.
+    transitions : TransitionResult
+        :func:`kapta_research.drivers.transition_drivers` with ``n_boot > 0``.
+    ipa : DataFrame, optional
+        :func:`kapta_research.drivers.importance_performance`.
+    confidence, alpha : float
+
+    Returns
+    -------
+    list of str
+    """
+    out = []
+    s = importance.summary.sort_values("rank")
+    has_ci = "ci_low" in s
+    top = s.iloc[0]
+    txt = (f"The eight drivers explain R² = {importance.r2:.2f} of the variation in likelihood to recommend "
+           f"(n = {_n(importance.n)} responses" +
+           (f" from {_n(importance.n_clusters)} accounts" if getattr(importance, "n_clusters", None) else "") + "). ")
+    if has_ci:
+        txt += (f"The strongest driver is {driver_label(top['driver'])}, with {_share(top['share'])} of the explained "
+                f"variation ({_conf(confidence)} {_share(top['ci_low'])} to {_share(top['ci_high'])}; rank "
+                f"{int(top['rank_ci_low'])} to {int(top['rank_ci_high'])} across bootstrap resamples of accounts).")
+        second = s.iloc[1]
+        txt += (f" Next is {driver_label(second['driver'])} ({_share(second['share'])}, "
+                f"{_share(second['ci_low'])} to {_share(second['ci_high'])}).")
+    else:
+        txt += (f"The strongest driver is {driver_label(top['driver'])} ({_share(top['share'])} of the explained "
+                "variation); run with n_boot > 0 for intervals before acting on it.")
+    out.append(txt)
+    t = transitions.summary
+    diff = transitions.difference.set_index("driver")
+    named = {}
+    for step in ("detractor_to_passive", "passive_to_promoter"):
+        st = t[t["transition"] == step].sort_values("rank")
+        first = st.iloc[0]
+        n, ev = int(first["n"]), int(first["n_events"])
+        if "rank_ci_high" not in st:
+            out.append(f"To {_STEP[step]}: no bootstrap was run, so no driver can be named with confidence.")
+            continue
+        if first["rank_ci_high"] == 1:
+            named[step] = [first["driver"]]
+            out.append(
+                f"To {_STEP[step]}, focus on {driver_label(first['driver'])}: it carries {_share(first['share'])} of "
+                f"the explained variation in that step ({_conf(confidence)} {_share(first['ci_low'])} to "
+                f"{_share(first['ci_high'])}; rank interval 1 to 1), and each point "
+                f"multiplies the odds of moving up by {first['odds_ratio']:.2f} ({first['or_ci_low']:.2f} to "
+                f"{first['or_ci_high']:.2f}; n = {_n(n)} respondents).")
+        elif first["rank_ci_high"] == 2 and st.iloc[1]["rank_ci_low"] == 1:
+            pair = [first["driver"], st.iloc[1]["driver"]]
+            named[step] = pair
+            out.append(
+                f"To {_STEP[step]}, focus on {driver_label(pair[0])} or {driver_label(pair[1])}: together they "
+                f"lead the step ({_share(first['share'])} and {_share(st.iloc[1]['share'])} of the explained "
+                f"variation), but the data cannot order them (n = {_n(n)} respondents).")
+        else:
+            out.append(
+                f"The data cannot single out a driver to {_STEP[step]}: the leading candidate, "
+                f"{driver_label(first['driver'])} ({_share(first['share'])}, {_share(first['ci_low'])} to "
+                f"{_share(first['ci_high'])}), ranks anywhere from {int(first['rank_ci_low'])} to "
+                f"{int(first['rank_ci_high'])} (n = {_n(n)} respondents, {_n(ev)} moved up).")
+    if len(named) == 2 and set(named["detractor_to_passive"]) != set(named["passive_to_promoter"]):
+        parts, supported = [], True
+        for step, other in (("detractor_to_passive", "passive_to_promoter"),
+                            ("passive_to_promoter", "detractor_to_passive")):
+            d = named[step][0]
+            row = diff.loc[d]
+            ors = t[t["driver"] == d].set_index("transition")["odds_ratio"]
+            supported &= bool(row["p_value"] < alpha)
+            parts.append(f"{driver_label(d)} matters more for the step to {_STEP[step].split()[-1]} "
+                         f"(odds ratios {ors[step]:.2f} vs {ors[other]:.2f}; difference {fmt_p(row['p_value'])})")
+        if supported:
+            out.append("The two steps need different levers: " + "; ".join(parts) + ".")
+        else:
+            out.append("The data cannot show that the two steps need different levers: " + "; ".join(parts) + ".")
+    elif len(named) == 2:
+        out.append("The same driver leads both steps.")
+    if ipa is not None and len(ipa):
+        fix = ipa[ipa["quadrant"].astype(str) == "fix first"]
+        if len(fix):
+            items = [f"{driver_label(r.driver)} ({_share(r.share)} of the explained variation, "
+                     f"{_conf(confidence)} {_share(r.share_ci_low)} to {_share(r.share_ci_high)}; mean rating "
+                     f"{r.mean:.1f}, {fmt_points(r.gap, digits=2)} vs the average driver, "
+                     f"{fmt_ci(r.gap_ci_low, r.gap_ci_high, digits=2)})"
+                     for r in fix.itertuples()]
+            out.append("Fix first — important and under-performing: " + _and(items) + ".")
+        else:
+            out.append("No driver is both clearly important and clearly under-performing ('fix first'); "
+                       f"{int((ipa['quadrant'].astype(str) == 'uncertain').sum())} of {len(ipa)} drivers are "
+                       "uncertain on one axis.")
+    return out[:6]
+
+
+def importance_table_html(summary: pd.DataFrame, *, confidence=0.95, caption=None) -> str:
+    """Relative importance table for people (shares in %, intervals, ranks)."""
+    s = summary.sort_values("rank")
+    disp = pd.DataFrame({"Driver": s["driver"].map(driver_label).str.capitalize(),
+                         "Share of R²": s["share"].map(_share)})
+    if "ci_low" in s:
+        disp[_conf(confidence)] = [f"{_share(a)} to {_share(b)}" for a, b in zip(s["ci_low"], s["ci_high"])]
+        disp["Rank"] = s["rank"].astype(int).astype(str)
+        disp["Rank interval"] = [f"{int(a)}–{int(b)}" for a, b in zip(s["rank_ci_low"], s["rank_ci_high"])]
+    else:
+        disp["Rank"] = s["rank"].astype(int).astype(str)
+    return table_html(disp, caption=caption)
+
+
+def transition_table_html(summary: pd.DataFrame, difference: pd.DataFrame, *, confidence=0.95) -> str:
+    """Side-by-side odds ratios and shares of the two transitions, with the difference test."""
+    parts = []
+    wide = {}
+    for step in ("detractor_to_passive", "passive_to_promoter"):
+        st = summary[summary["transition"] == step].set_index("driver")
+        wide[step] = st
+    drivers = list(wide["detractor_to_passive"].index)
+    diff = difference.set_index("driver")
+    rows = []
+    for d in drivers:
+        a, b = wide["detractor_to_passive"].loc[d], wide["passive_to_promoter"].loc[d]
+        rows.append({
+            "Driver": driver_label(d).capitalize(),
+            "D→P odds ratio": f"{a['odds_ratio']:.2f} ({a['or_ci_low']:.2f}–{a['or_ci_high']:.2f})",
+            "D→P share": _share(a["share"]) + (f" ({_share(a['ci_low'])}–{_share(a['ci_high'])})" if "ci_low" in a else ""),
+            "P→P odds ratio": f"{b['odds_ratio']:.2f} ({b['or_ci_low']:.2f}–{b['or_ci_high']:.2f})",
+            "P→P share": _share(b["share"]) + (f" ({_share(b['ci_low'])}–{_share(b['ci_high'])})" if "ci_low" in b else ""),
+            "Differs? (p)": fmt_p(diff.loc[d, "p_value"]).replace("p = ", "").replace("p ", ""),
+        })
+    n1 = int(wide["detractor_to_passive"]["n"].iloc[0])
+    n2 = int(wide["passive_to_promoter"]["n"].iloc[0])
+    parts.append(table_html(pd.DataFrame(rows), caption="Drivers of each step (odds ratio per scale point, "
+                                                          f"share of explained variation; {_conf(confidence)})",
+                            note=f"D→P: passives vs detractors, n = {_n(n1)}; P→P: promoters vs passives, "
+                                 f"n = {_n(n2)}. 'Differs?': test that the driver's effect is the same in both steps."))
+    return "\n".join(parts)
+
+
+def ipa_table_html(ipa: pd.DataFrame, *, confidence=0.95) -> str:
+    """Importance–performance table with quadrants."""
+    disp = pd.DataFrame({
+        "Driver": ipa["driver"].map(driver_label).str.capitalize(),
+        "Importance": [f"{_share(s)} ({_share(a)}–{_share(b)})" for s, a, b in
+                       zip(ipa["share"], ipa["share_ci_low"], ipa["share_ci_high"])],
+        "Mean rating": [f"{m:.2f} ({a:.2f}–{b:.2f})" for m, a, b in zip(ipa["mean"], ipa["mean_ci_low"], ipa["mean_ci_high"])],
+        "Top box": [f"{t:.0f} %" for t in ipa["top_box_pct"]],
+        "Quadrant": ipa["quadrant"].astype(str),
+    })
+    return table_html(disp, caption=f"Importance and performance ({_conf(confidence)} in brackets)",
+                      note="'Uncertain': an interval straddles the importance or performance threshold.")
+
+
+def driver_scope_lines(programme, responses: pd.DataFrame, parameters: dict, importance) -> list[str]:
+    """Scope of the key-driver study for its title page."""
+    seg = parameters.get("segment_filter") or []
+    return [
+        f"Programme: {programme.name}",
+        f"{_n(len(responses))} responses from {_n(responses['account_id'].nunique())} accounts"
+        + (f" in {', '.join(seg)}" if seg else ", all segments")
+        + f"; {_n(importance.n)} with every driver rated ({_n(importance.n_dropped_missing)} with a missing rating "
+          "left out)",
+        f"Drivers: {', '.join(driver_label(d) for d in parameters.get('drivers', []))}",
+        f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, {parameters.get('n_boot')} bootstrap "
+        "resamples of accounts" if parameters.get("cluster") else
+        f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, respondents taken as independent",
+    ]
