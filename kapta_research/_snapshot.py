@@ -21,6 +21,13 @@ SNAPSHOT_FEATURES = ("nps", "pct_promoters", "pct_passives", "pct_detractors", "
                      "annual_value", "log_value")
 
 
+#: Account NPS bands of a snapshot (``nps_band``).
+NPS_BANDS = ("NPS below 0", "NPS 0 to 49", "NPS 50 or more", "no response")
+#: Response-rate trend bands (``response_trend_band``): slope per wave beyond ±TREND_THRESHOLD.
+TREND_BANDS = ("falling", "stable", "rising", "not enough waves")
+TREND_THRESHOLD = 0.05
+
+
 def observed_until(programme) -> pd.Timestamp:
     """Latest date the programme's data cover (responses, invitations, follow-ups, interviews, churn)."""
     dates = [programme.responses.get("responded_at"), programme.invitations.get("sent_at"),
@@ -79,7 +86,10 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
         per wave), ``days_since_response``, ``latest_nps`` (the latest wave's
         account NPS), ``days_since_voc``, ``detractor_followup_7d`` (share of
         the lookback's detractors followed up within 7 days), ``annual_value``,
-        ``log_value`` — the mean of every driver over the lookback, and the
+        ``log_value`` — the mean of every driver over the lookback,
+        ``nps_band`` (:data:`NPS_BANDS`), ``response_trend_band``
+        (:data:`TREND_BANDS`: a slope of the response rate beyond ±5 points
+        per wave counts as falling / rising), and the
         outcome: ``churned`` (bool), ``days_to_event`` and ``event`` (churn
         observed by ``until``; for survival models).  Accounts without
         responses in the lookback have NaN survey features.
@@ -190,6 +200,14 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
     out["annual_value"] = acc["annual_value"].to_numpy(float) if "annual_value" in acc else np.nan
     out["log_value"] = np.log(out["annual_value"].where(out["annual_value"] > 0))
 
+    out["nps_band"] = pd.Categorical(
+        np.select([out["nps"].isna(), out["nps"] < 0, out["nps"] < 50], ["no response", "NPS below 0", "NPS 0 to 49"],
+                  default="NPS 50 or more"), categories=NPS_BANDS, ordered=True)
+    trend = out["response_rate_trend"]
+    out["response_trend_band"] = pd.Categorical(
+        np.select([trend.isna(), trend <= -TREND_THRESHOLD, trend >= TREND_THRESHOLD],
+                  ["not enough waves", "falling", "rising"], default="stable"),
+        categories=TREND_BANDS, ordered=True)
     cd = out["account_id"].map(p.accounts.set_index("account_id")["churn_date"]) if "churn_date" in p.accounts \
         else pd.Series(pd.NaT, index=out.index)
     horizon_end = as_of + pd.Timedelta(days=horizon_days)
@@ -222,30 +240,27 @@ def snapshots(programme, *, as_of, horizon_days=365, lookback_waves=4, until=Non
     return pd.concat(frames, ignore_index=True)
 
 
-def score_freshness(data, *, predictor="latest_nps", age="days_since_response", outcome="churned",
-                    bins=(0, 90, 180, 365, np.inf), cluster="account_id", higher_is_safer=True,
+def score_freshness(programme, *, as_of, horizon_days=365, lags=(0, 1, 2, 3), cluster=True,
                     confidence=0.95, n_boot=1000, random_state=None) -> pd.DataFrame:
-    """How well a score predicts churn by how old it is at the snapshot.
+    """How well an account's NPS predicts churn as the score ages.
 
-    Tests "NPS scores go bad quickly" on your own data: the snapshot rows
-    are bucketed by the age of their latest score, and the AUC of the score
-    is computed within each bucket with a cluster bootstrap CI.  Buckets
-    differ in more than age (disengaged accounts answer less often), so read
-    the trend, not one bucket.
+    Tests "NPS scores go bad quickly" on your own data.  At each snapshot
+    date the account NPS is measured from one wave only: the latest wave
+    before ``as_of`` (lag 0), the wave before it (lag 1), and so on.  Each
+    lag's AUC for churn within ``horizon_days`` is computed on the accounts
+    that answered in that wave, with a bootstrap CI that resamples accounts.
+    A falling AUC with the lag means the score goes stale.
 
     Parameters
     ----------
-    data : DataFrame
-        Output of :func:`snapshot` / :func:`snapshots`.
-    predictor : str
-        The score (higher = less churn when ``higher_is_safer``).
-    age : str
-        Age of the score in days.
-    outcome : str
-    bins : sequence of float
-        Age bucket edges (days), left-closed.
-    cluster : str or None
-    higher_is_safer : bool
+    programme : Programme
+    as_of : str or list of str
+        Snapshot date(s); several dates are stacked (more events).
+    horizon_days : int
+    lags : sequence of int
+        Waves back from the latest wave before each snapshot.
+    cluster : bool
+        Resample accounts (True) or snapshot rows (False) in the bootstrap.
     confidence : float
     n_boot : int
     random_state : None, int or Generator
@@ -253,53 +268,75 @@ def score_freshness(data, *, predictor="latest_nps", age="days_since_response", 
     Returns
     -------
     DataFrame
-        ``age_low``, ``age_high`` (days), ``n``, ``n_events``, ``auc``,
-        ``ci_low``, ``ci_high``; AUC is NaN where a bucket lacks events or
+        ``lag_waves``, ``median_age_days`` (median age of the scores at the
+        snapshot), ``n`` (account snapshots with a score in that wave),
+        ``n_events``, ``auc`` (of lower NPS for churn; 0.5 = chance),
+        ``ci_low``, ``ci_high``.  AUC is NaN where a lag has no events or no
         non-events.
 
     Examples
     --------
     >>> import kapta_research as kr
-    >>> snaps = kr.churn.snapshots(kr.load_sample(), as_of=["2024-10-01", "2025-01-01"])
-    >>> fr = kr.churn.score_freshness(snaps, bins=(0, 120, 1000), random_state=0)
+    >>> fr = kr.churn.score_freshness(kr.load_sample(), as_of=["2024-10-01", "2025-01-01"], lags=(0, 2),
+    ...                               n_boot=200, random_state=0)
     >>> list(fr.columns)
-    ['age_low', 'age_high', 'n', 'n_events', 'auc', 'ci_low', 'ci_high']
+    ['lag_waves', 'median_age_days', 'n', 'n_events', 'auc', 'ci_low', 'ci_high']
     """
-    from ._validation import check_columns, check_confidence, check_random_state
+    from ._validation import check_confidence, check_random_state
     func = "score_freshness"
-    check_columns(data, [predictor, age, outcome] + ([cluster] if cluster else []), func=func)
     confidence = check_confidence(confidence, func=func)
     n_boot = check_int(n_boot, name="n_boot", func=func, low=100)
     rng = check_random_state(random_state, func=func)
-    edges = np.asarray(bins, float)
-    if len(edges) < 2 or np.any(np.diff(edges) <= 0):
-        raise ParameterError(f"The 'bins' parameter of {func} must be increasing edges. Got {tuple(bins)!r} instead.")
-    d = data[[predictor, age, outcome] + ([cluster] if cluster else [])].dropna(subset=[predictor, age])
-    rows = []
+    lags = [check_int(k, name="lags", func=func, low=0) for k in lags]
+    if not lags:
+        raise ParameterError(f"The 'lags' parameter of {func} must list at least one lag. Got [] instead.")
+    dates = [as_of] if isinstance(as_of, (str, pd.Timestamp)) else list(as_of)
+    parts = []
+    for a in dates:
+        snap = snapshot(programme, as_of=a, horizon_days=horizon_days, lookback_waves=1)
+        ts = snap["as_of"].iloc[0]
+        resp = programme.responses[programme.responses["responded_at"] < ts]
+        waves = sorted(resp["wave"].unique())
+        for k in lags:
+            if k >= len(waves):
+                continue
+            w = waves[-1 - k]
+            rw = resp[resp["wave"] == w]
+            g = rw.groupby("account_id")
+            score = g["ltr"].apply(_nps_points)
+            age = (ts - g["responded_at"].max()).dt.days
+            part = snap[["account_id", "churned"]].assign(
+                lag_waves=k, score=snap["account_id"].map(score), age=snap["account_id"].map(age))
+            parts.append(part.dropna(subset=["score"]))
+    d = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["account_id", "churned", "lag_waves", "score", "age"])
     alpha = 1 - confidence
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sub = d[(d[age] >= lo) & (d[age] < hi)]
-        y = sub[outcome].astype(bool).to_numpy()
-        s = sub[predictor].to_numpy(float) * (-1 if higher_is_safer else 1)
-        row = {"age_low": lo, "age_high": hi, "n": len(sub), "n_events": int(y.sum())}
+    rows = []
+    for k in lags:
+        sub = d[d["lag_waves"] == k]
+        y = sub["churned"].astype(bool).to_numpy()
+        s = -sub["score"].to_numpy(float)
+        row = {"lag_waves": k, "median_age_days": float(sub["age"].median()) if len(sub) else np.nan,
+               "n": len(sub), "n_events": int(y.sum())}
         if y.sum() == 0 or (~y).sum() == 0:
             rows.append({**row, "auc": np.nan, "ci_low": np.nan, "ci_high": np.nan})
             continue
-        auc = _auc(s, y)
-        groups = sub[cluster].to_numpy() if cluster else np.arange(len(sub))
+        groups = sub["account_id"].to_numpy() if cluster else np.arange(len(sub))
         codes, idx = np.unique(groups, return_inverse=True)
+        order = np.argsort(idx, kind="stable")
+        starts = np.searchsorted(idx[order], np.arange(len(codes)))
+        sizes = np.bincount(idx, minlength=len(codes))
         reps = []
-        members = [np.flatnonzero(idx == k) for k in range(len(codes))]
         for _ in range(n_boot):
             pick = rng.integers(0, len(codes), len(codes))
-            rows_b = np.concatenate([members[k] for k in pick])
+            rows_b = np.concatenate([order[starts[c]:starts[c] + sizes[c]] for c in pick])
             yb = y[rows_b]
             if yb.all() or not yb.any():
                 continue
             reps.append(_auc(s[rows_b], yb))
-        lo_ci, hi_ci = (np.quantile(reps, [alpha / 2, 1 - alpha / 2]) if len(reps) >= 50 else (np.nan, np.nan))
-        rows.append({**row, "auc": auc, "ci_low": float(lo_ci), "ci_high": float(hi_ci)})
-    return pd.DataFrame(rows, columns=["age_low", "age_high", "n", "n_events", "auc", "ci_low", "ci_high"])
+        lo, hi = np.quantile(reps, [alpha / 2, 1 - alpha / 2]) if len(reps) >= 50 else (np.nan, np.nan)
+        rows.append({**row, "auc": _auc(s, y), "ci_low": float(lo), "ci_high": float(hi)})
+    return pd.DataFrame(rows, columns=["lag_waves", "median_age_days", "n", "n_events", "auc", "ci_low", "ci_high"])
 
 
 def _auc(score: np.ndarray, y: np.ndarray) -> float:

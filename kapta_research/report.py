@@ -11,6 +11,7 @@ import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .config import REPORTS_DIR
@@ -572,3 +573,158 @@ def driver_scope_lines(programme, responses: pd.DataFrame, parameters: dict, imp
         "resamples of accounts" if parameters.get("cluster") else
         f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, respondents taken as independent",
     ]
+
+
+# --------------------------------------------------------------------------
+# churn (study 03)
+# --------------------------------------------------------------------------
+def _auc_text(row, confidence) -> str:
+    return (f"AUC {row['auc']:.2f} ({_conf(confidence)} {row['auc_ci_low']:.2f} to {row['auc_ci_high']:.2f}; "
+            f"cross-validated {row['cv_auc']:.2f})")
+
+
+def _rate(row, confidence, show_conf=True) -> str:
+    ci = f"{_conf(confidence)} " if show_conf else ""
+    return (f"{100 * row['churn_rate']:.0f} % ({ci}{100 * row['ci_low']:.0f} % to {100 * row['ci_high']:.0f} %, "
+            f"n = {_n(row['n'])})")
+
+
+def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness=None, base="NPS",
+                   confidence=0.95, alpha=0.05, min_events=20) -> list[str]:
+    """Key-finding sentences for the churn-correlation study.
+
+    Parameters
+    ----------
+    value : PredictiveValueResult
+        :func:`kapta_research.churn.predictive_value`; its first model is NPS.
+    horizon_days : int
+    by_nps, by_trend : DataFrame, optional
+        :func:`kapta_research.churn.churn_by_category` of ``nps_band`` and
+        ``response_trend_band``.
+    freshness : DataFrame, optional
+        :func:`kapta_research.churn.score_freshness`.
+    base : str
+        Name of the NPS-only model.
+    confidence, alpha : float
+    min_events : int
+        Below this many churn events the study says the data cannot tell.
+
+    Returns
+    -------
+    list of str
+    """
+    out = []
+    s = value.summary.set_index("model")
+    b = s.loc[base]
+    events = int(b["n_events"])
+    if events < min_events:
+        return [f"Only {events} churn events among {_n(b['n'])} account snapshots within {horizon_days} days: too few "
+                "to tell whether NPS or the drivers predict churn here. Collect more history before acting on "
+                "any churn model."]
+    out.append(f"Accounts' NPS predicts churn within {horizon_days} days with {_auc_text(b, confidence)}, "
+               f"n = {_n(b['n'])} account snapshots of which {events} churned (0.5 = no better than chance).")
+    others = [m for m in s.index if m != base]
+    if others:
+        r = s.loc[others[0]]
+        txt = f"The {others[0]} model reaches {_auc_text(r, confidence)}"
+        if pd.notna(r.get("lr_p_value", float("nan"))):
+            txt += (" and adds predictive value beyond NPS" if r["lr_p_value"] < alpha
+                    else " and does not add significant predictive value beyond NPS")
+            txt += f" (likelihood-ratio test {fmt_p(r['lr_p_value'])})"
+        for m in others[1:]:
+            txt += f"; the {m} model reaches AUC {s.loc[m, 'auc']:.2f} (cross-validated {s.loc[m, 'cv_auc']:.2f})"
+        out.append(txt + ".")
+    if by_nps is not None and len(by_nps):
+        t = by_nps.set_index("level")
+        lo, hi = "NPS below 0", "NPS 50 or more"
+        if lo in t.index and hi in t.index and t.loc[lo, "n"] > 0 and t.loc[hi, "n"] > 0:
+            out.append(f"Accounts with an NPS below 0 churned at {_rate(t.loc[lo], confidence)}, against "
+                       f"{_rate(t.loc[hi], confidence, False)} for accounts at +50 or more.")
+        if "no response" in t.index and t.loc["no response", "n"] > 0:
+            out.append(f"Silent accounts (no response in the lookback) churned at "
+                       f"{_rate(t.loc['no response'], confidence)}.")
+    if by_trend is not None and len(by_trend):
+        t = by_trend.set_index("level")
+        if "falling" in t.index and "stable" in t.index and t.loc["falling", "n"] > 0:
+            out.append(f"Where the response rate was falling, accounts churned at {_rate(t.loc['falling'], confidence)}; "
+                       f"where it was stable, at {_rate(t.loc['stable'], confidence, False)}.")
+    if freshness is not None and len(freshness.dropna(subset=["auc"])) >= 2:
+        f = freshness.dropna(subset=["auc"])
+        a, z = f.iloc[0], f.iloc[-1]
+        overlap = not (a["ci_low"] > z["ci_high"] or z["ci_low"] > a["ci_high"])
+        fresh = (f"Freshness: the latest wave's score (median {a['median_age_days']:.0f} days old) predicts churn "
+                 f"with AUC {a['auc']:.2f} ({a['ci_low']:.2f} to {a['ci_high']:.2f}, n = {_n(a['n'])}); the score "
+                 f"from {int(z['lag_waves'])} waves earlier (median {z['median_age_days']:.0f} days old) with "
+                 f"{z['auc']:.2f} ({z['ci_low']:.2f} to {z['ci_high']:.2f}, n = {_n(z['n'])})")
+        fresh += ("; the intervals overlap, so the data cannot show that older scores predict worse." if overlap
+                  else ": older scores predict worse.")
+        out.insert(min(2, len(out)), fresh) if len(out) > 5 else out.append(fresh)
+    return out[:6]
+
+
+def predictive_table_html(value, *, confidence=0.95) -> str:
+    """Model comparison table (AUC with CI, cross-validated AUC, Brier, calibration, LR test)."""
+    s = value.summary
+    disp = pd.DataFrame({
+        "Model": s["model"], "Predictors": s["n_predictors"].astype(str),
+        "AUC": s["auc"].map(lambda v: f"{v:.2f}"),
+        _conf(confidence): [f"{a:.2f} to {b:.2f}" for a, b in zip(s["auc_ci_low"], s["auc_ci_high"])],
+        "CV AUC": s["cv_auc"].map(lambda v: f"{v:.2f}"), "Brier": s["brier"].map(lambda v: f"{v:.3f}"),
+        "Calibration slope": s["calibration_slope"].map(lambda v: f"{v:.2f}"),
+        "LR test vs base": s["lr_p_value"].map(lambda p: "–" if pd.isna(p) else fmt_p(p)),
+    })
+    return table_html(disp, caption="How well each model predicts churn",
+                      note=f"n = {_n(s['n'].iloc[0])} account snapshots, {_n(s['n_events'].iloc[0])} churned. "
+                           "AUC 0.5 = chance; cross-validated AUC is the honest out-of-sample figure.")
+
+
+def churn_rate_table_html(table: pd.DataFrame, *, label: str, confidence=0.95) -> str:
+    """Churn rate by category with Wilson intervals."""
+    key = "level" if "level" in table else "bin"
+    disp = pd.DataFrame({
+        label: table[key].astype(str), "Accounts": table["n"].map(_n), "Churned": table["n_events"].map(_n),
+        "Churn rate": (100 * table["churn_rate"]).map(fmt_pct),
+        _conf(confidence): [fmt_ci(100 * a, 100 * b, pct=True) for a, b in zip(table["ci_low"], table["ci_high"])],
+    })
+    return table_html(disp, caption=f"Churn rate by {label.lower()}")
+
+
+def cox_table_html(summary: pd.DataFrame, *, confidence=0.95) -> str:
+    disp = pd.DataFrame({
+        "Covariate": summary["covariate"].map(lambda c: driver_label(c) if c != "nps" else "NPS (per point)"),
+        "Hazard ratio": summary["hazard_ratio"].map(lambda v: f"{v:.3f}"),
+        _conf(confidence): [f"{a:.3f} to {b:.3f}" for a, b in zip(summary["ci_low"], summary["ci_high"])],
+        "p": summary["p_value"].map(lambda p: fmt_p(p).replace("p = ", "").replace("p ", "")),
+    })
+    return table_html(disp, caption="Cox model of time to churn (hazard ratio per point)")
+
+
+def freshness_table_html(table: pd.DataFrame, *, confidence=0.95) -> str:
+    disp = pd.DataFrame({
+        "Score from": ["latest wave" if k == 0 else f"{k} wave{'s' if k > 1 else ''} earlier" for k in table["lag_waves"]],
+        "Median age": table["median_age_days"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f} days"),
+        "Snapshots": table["n"].map(_n), "Churned": table["n_events"].map(_n),
+        "AUC": table["auc"].map(lambda v: "–" if pd.isna(v) else f"{v:.2f}"),
+        _conf(confidence): ["–" if pd.isna(a) else f"{a:.2f} to {b:.2f}" for a, b in zip(table["ci_low"], table["ci_high"])],
+    })
+    return table_html(disp, caption="Does a score go stale? AUC of the account NPS by the age of the wave it comes from",
+                      note="Each row measures the account NPS from a single wave before the snapshot.")
+
+
+def churn_scope_lines(programme, snaps: pd.DataFrame, parameters: dict) -> list[str]:
+    return [
+        f"Programme: {programme.name}",
+        f"Snapshots at {', '.join(parameters.get('as_of', []))}: {_n(len(snaps))} account snapshots "
+        f"({_n(snaps['account_id'].nunique())} accounts), churn within {parameters.get('horizon_days')} days",
+        f"Features use only data before each snapshot (last {parameters.get('lookback_waves')} waves)",
+        f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, accounts resampled as clusters",
+    ]
+
+
+def logrank_html(km) -> str:
+    """One sentence for the log-rank test of a :class:`~kapta_research.churn.SurvivalResult`."""
+    if km.logrank is None or len(km.logrank) == 0:
+        return ""
+    r = km.logrank.iloc[0]
+    return (f"<p>Log-rank test of equal survival across the {len(km.groups)} groups: χ² = {r['statistic']:.1f} "
+            f"on {int(r['df'])} df, {fmt_p(r['p_value'])} (n = {_n(km.n)} accounts, {_n(km.n_events)} churned).</p>")
