@@ -50,11 +50,15 @@ def _as_timestamp(value, name, func):
     return ts
 
 
-def _nps_points(ltr: pd.Series) -> float:
-    ltr = ltr.dropna()
-    if len(ltr) == 0:
-        return np.nan
-    return 100.0 * (float((ltr >= 9).mean()) - float((ltr <= 6).mean()))
+def _mix_by_account(responses: pd.DataFrame) -> pd.DataFrame:
+    """Account NPS (points) and promoter/passive/detractor shares (%) over scored responses."""
+    scored = responses.dropna(subset=["ltr"])
+    ltr = scored["ltr"]
+    parts = pd.DataFrame({"pct_promoters": 100.0 * (ltr >= 9), "pct_passives": 100.0 * ltr.between(7, 8),
+                          "pct_detractors": 100.0 * (ltr <= 6)}, index=scored.index)
+    mix = parts.groupby(scored["account_id"]).mean()
+    mix.insert(0, "nps", mix["pct_promoters"] - mix["pct_detractors"])
+    return mix
 
 
 def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None) -> pd.DataFrame:
@@ -135,20 +139,14 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
     look = set(waves_seen[-lookback_waves:])
     r = resp[resp["wave"].isin(look)]
     g = r.groupby("account_id")
-    feats = pd.DataFrame({
-        "nps": g["ltr"].apply(_nps_points),
-        "pct_promoters": g["ltr"].apply(lambda s: 100 * float((s.dropna() >= 9).mean()) if s.notna().any() else np.nan),
-        "pct_passives": g["ltr"].apply(lambda s: 100 * float(s.dropna().between(7, 8).mean()) if s.notna().any() else np.nan),
-        "pct_detractors": g["ltr"].apply(lambda s: 100 * float((s.dropna() <= 6).mean()) if s.notna().any() else np.nan),
-        "n_responses": g.size(),
-    })
+    feats = _mix_by_account(r)
+    feats["n_responses"] = g.size()
     if "contact_id" in r and r["contact_id"].notna().any():
         feats["n_respondents"] = g["contact_id"].nunique()
         if len(p.contacts):
             rr = r.merge(p.contacts[["contact_id", "role"]], on="contact_id", how="left")
-            gr = rr.groupby("account_id")["role"]
-            feats["n_roles"] = gr.nunique()
-            feats["has_decision_maker"] = gr.apply(lambda s: bool((s == "decision_maker").any()))
+            feats["n_roles"] = rr.groupby("account_id")["role"].nunique()
+            feats["has_decision_maker"] = (rr["role"] == "decision_maker").groupby(rr["account_id"]).any()
     for d in p.drivers:
         feats[d] = g[d].mean()
     out = out.merge(feats, left_on="account_id", right_index=True, how="left")
@@ -166,13 +164,13 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
         out = out.merge(i.groupby("account_id")["responded"].mean().rename("response_rate"),
                         left_on="account_id", right_index=True, how="left")
 
-        def slope(df):
-            if len(df) < 2:
-                return np.nan
-            x = df["wave"].to_numpy(float)
-            y = df["rate"].to_numpy(float)
-            return float(np.polyfit(x - x.mean(), y, 1)[0])
-        trend = per.groupby("account_id")[["wave", "rate"]].apply(slope).rename("response_rate_trend")
+        # least-squares slope per account: cov(wave, rate) / var(wave), NaN with fewer than 2 waves
+        gw = per.groupby("account_id")
+        xc = per["wave"] - gw["wave"].transform("mean")
+        yc = per["rate"] - gw["rate"].transform("mean")
+        sxx = (xc * xc).groupby(per["account_id"]).sum()
+        sxy = (xc * yc).groupby(per["account_id"]).sum()
+        trend = (sxy / sxx.where(sxx > 0)).rename("response_rate_trend")
         out = out.merge(trend, left_on="account_id", right_index=True, how="left")
     else:
         out["response_rate"] = np.nan
@@ -183,7 +181,7 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
     if len(resp):
         latest_wave = resp.groupby("account_id")["wave"].max()
         lw = resp[resp["wave"] == resp["account_id"].map(latest_wave)]
-        out["latest_nps"] = out["account_id"].map(lw.groupby("account_id")["ltr"].apply(_nps_points))
+        out["latest_nps"] = out["account_id"].map(_mix_by_account(lw)["nps"])
     voc = p.voc_interviews
     voc = voc[voc["interview_date"] < as_of] if len(voc) else voc
     last_voc = voc.groupby("account_id")["interview_date"].max() if len(voc) else pd.Series(dtype="datetime64[ns]")
@@ -302,9 +300,8 @@ def score_freshness(programme, *, as_of, horizon_days=365, lags=(0, 1, 2, 3), cl
                 continue
             w = waves[-1 - k]
             rw = resp[resp["wave"] == w]
-            g = rw.groupby("account_id")
-            score = g["ltr"].apply(_nps_points)
-            age = (ts - g["responded_at"].max()).dt.days
+            score = _mix_by_account(rw)["nps"]
+            age = (ts - rw.groupby("account_id")["responded_at"].max()).dt.days
             part = snap[["account_id", "churned"]].assign(
                 lag_waves=k, score=snap["account_id"].map(score), age=snap["account_id"].map(age))
             parts.append(part.dropna(subset=["score"]))
