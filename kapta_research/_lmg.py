@@ -247,13 +247,18 @@ def johnson_weights(corr: np.ndarray) -> np.ndarray:
     return np.einsum("...jk,...k->...j", lam ** 2, beta ** 2)
 
 
-def importances(cov: np.ndarray, method: str, *, chunk: int | None = None):
+def importances(cov: np.ndarray, method: str, *, ref_var: np.ndarray | None = None,
+                chunk: int | None = None):
     """Importance of each driver and full-model R² for a batch of covariances.
 
     Parameters
     ----------
     cov : ndarray, shape (B, p+1, p+1)
     method : one of :data:`IMPORTANCE_METHODS`
+    ref_var : ndarray, shape (p+1,), optional
+        Reference variances (those of the full sample): a matrix in which a
+        variable's variance is below ``1e-10 * ref_var`` is invalid — in a
+        bootstrap resample, a driver that is constant up to rounding.
 
     Returns
     -------
@@ -266,6 +271,9 @@ def importances(cov: np.ndarray, method: str, *, chunk: int | None = None):
     b, m, _ = cov.shape
     p = m - 1
     corr, valid = standardise(cov)
+    if ref_var is not None:
+        diag = np.diagonal(cov, axis1=-2, axis2=-1)
+        valid &= np.all(diag > _PIVOT_TOL * np.asarray(ref_var), axis=-1)
     corr = np.where(valid[:, None, None], corr, np.eye(m))
     if method in ("lmg", "dominance"):
         if chunk is None:
@@ -300,41 +308,52 @@ def importances(cov: np.ndarray, method: str, *, chunk: int | None = None):
 # bootstrap on sufficient statistics
 # ---------------------------------------------------------------------------
 
-def cluster_stats(z: np.ndarray, w: np.ndarray, codes: np.ndarray, n_groups: int):
+def cluster_stats(z: np.ndarray, w: np.ndarray | None, codes: np.ndarray, n_groups: int):
     """Per-cluster weighted sums of ``1``, ``z`` and ``z z^T``.
 
     ``z`` (n, m) should be centred (at the overall weighted mean) for
     numerical accuracy; the statistics are then exact for any resample.
+    ``w=None`` means unit weights.  One pass over the rows, sorted by cluster, O(n m²): with large clusters
+    each cluster's cross-product matrix is one BLAS call; with small ones
+    (e.g. every row its own cluster) segment sums (``np.add.reduceat``) of
+    the products are used instead.
 
     Returns
     -------
     sw : (G,), s1 : (G, m), s2 : (G, m*m)
     """
     n, m = z.shape
-    order = np.argsort(codes, kind="stable")
-    codes_s = codes[order]
-    starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]])
-    present = codes_s[starts]
-    zs = z[order]
-    ws = w[order]
-    wz = zs * ws[:, None]
+    codes = np.asarray(codes)
+    w = np.ones(n) if w is None else np.asarray(w, dtype=float)
+    unit = np.all(w == 1.0)
+    if n > 1 and not np.all(codes[1:] >= codes[:-1]):
+        order = np.argsort(codes, kind="stable")
+        codes, z, w = codes[order], z[order], w[order]
+    z = np.ascontiguousarray(z, dtype=float)
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    present = codes[starts]
+    wz = z if unit else z * w[:, None]
     sw = np.zeros(n_groups)
     s1 = np.zeros((n_groups, m))
-    s2 = np.zeros((n_groups, m * m))
-    sw[present] = np.add.reduceat(ws, starts)
+    sw[present] = np.add.reduceat(w, starts)
     s1[present] = np.add.reduceat(wz, starts, axis=0)
-    # cross products in row blocks to bound memory
-    block = max(1, 2 ** 21 // (m * m))
-    acc = np.zeros((len(starts), m * m))
-    grp = np.cumsum(np.r_[False, codes_s[1:] != codes_s[:-1]])  # 0..len(starts)-1
-    for lo in range(0, n, block):
-        hi = min(n, lo + block)
-        prod = (wz[lo:hi, :, None] * zs[lo:hi, None, :]).reshape(hi - lo, m * m)
-        g = grp[lo:hi]
-        st = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        acc[g[st]] += np.add.reduceat(prod, st, axis=0)
-    s2[present] = acc
-    return sw, s1, s2
+    s2 = np.zeros((n_groups, m, m))
+    if len(starts) == n:                              # every row its own cluster
+        s2[present] = wz[:, :, None] * z[:, None, :]
+    elif n >= 16 * len(starts):
+        ends = np.r_[starts[1:], n]
+        for g, lo, hi in zip(present.tolist(), starts.tolist(), ends.tolist()):
+            s2[g] = wz[lo:hi].T @ z[lo:hi]
+    else:
+        zt = np.ascontiguousarray(z.T)
+        wzt = np.ascontiguousarray(wz.T)
+        block = np.empty((len(starts), m, m))
+        for i in range(m):                            # row i, columns i..m-1
+            part = np.add.reduceat(wzt[i] * zt[i:], starts, axis=1)   # (m-i, groups)
+            block[:, i, i:] = part.T
+            block[:, i:, i] = part.T
+        s2[present] = block
+    return sw, s1, s2.reshape(n_groups, m * m)
 
 
 def resampled_covariances(counts: np.ndarray, sw, s1, s2):
