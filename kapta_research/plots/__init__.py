@@ -1,23 +1,13 @@
 """Figures drawn from result tables (never recomputing statistics).
 
-Every function takes a result DataFrame returned by the analysis functions,
+Every function takes a result DataFrame returned by an analysis function,
 draws on ``ax`` (a new figure when omitted) and returns the Axes.
 """
 from __future__ import annotations
 
+from .churn import auc_comparison, churn_rate_bars, km_curves
+from .drivers import importance_bars, importance_performance_map, transition_comparison
 from .nps import mix_bars, nps_by_group, response_rate_trend
 
-__all__ = ["mix_bars", "nps_by_group", "response_rate_trend"]
-
-try:  # driver and churn figures live beside their analyses' tables
-    from .drivers import *  # noqa: F401,F403
-    from .drivers import __all__ as _drivers_all
-    __all__ += list(_drivers_all)
-except ImportError:  # pragma: no cover - module not written yet
-    pass
-try:
-    from .churn import *  # noqa: F401,F403
-    from .churn import __all__ as _churn_all
-    __all__ += list(_churn_all)
-except ImportError:  # pragma: no cover
-    pass
+__all__ = ["nps_by_group", "mix_bars", "response_rate_trend", "importance_bars", "transition_comparison",
+           "importance_performance_map", "km_curves", "auc_comparison", "churn_rate_bars"]
