@@ -302,6 +302,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     inv_rows, resp_rows = [], []
     iid = rid = 0
     pre_churn = pd.Timedelta(days=truth.pre_churn_days)
+    contact_ids = contacts["contact_id"].to_numpy()
+    contact_accounts = contacts["account_id"].to_numpy()
     role_shift = np.array([ROLE_SHIFT[r] for r in c_role])
     role_resp = np.array([ROLE_RESPONSE[r] for r in c_role])
     b_dp = np.array([truth.beta_detractor_to_passive.get(d, 0.0) for d in DRIVERS])
@@ -320,19 +322,20 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
                        - truth.pre_churn_response_drop * disengaged)
         responds = rng.random(len(idx)) < p_resp
         delay = np.minimum(rng.exponential(4.0, len(idx)), 28)
-        for j, c in enumerate(idx):
-            iid += 1
-            inv_id = f"I{iid:06d}"
-            inv_rows.append((inv_id, contacts.at[c, "contact_id"], contacts.at[c, "account_id"], w, sent[j]))
-            if not responds[j]:
-                continue
-            rid += 1
-            resp_rows.append((f"R{rid:06d}", inv_id, contacts.at[c, "contact_id"],
-                              contacts.at[c, "account_id"], w,
-                              sent[j] + pd.Timedelta(hours=float(delay[j] * 24)), c, k))
-    invitations = pd.DataFrame(inv_rows, columns=["invitation_id", "contact_id", "account_id", "wave", "sent_at"])
-    resp = pd.DataFrame(resp_rows, columns=["response_id", "invitation_id", "contact_id", "account_id",
-                                            "wave", "responded_at", "_c", "_k"])
+        inv_ids = np.array([f"I{i:06d}" for i in range(iid + 1, iid + len(idx) + 1)])
+        iid += len(idx)
+        inv_rows.append(pd.DataFrame({"invitation_id": inv_ids, "contact_id": contact_ids[idx],
+                                      "account_id": contact_accounts[idx], "wave": w, "sent_at": sent}))
+        hit = np.flatnonzero(responds)
+        resp_rows.append(pd.DataFrame({
+            "response_id": [f"R{i:06d}" for i in range(rid + 1, rid + len(hit) + 1)],
+            "invitation_id": inv_ids[hit], "contact_id": contact_ids[idx[hit]],
+            "account_id": contact_accounts[idx[hit]], "wave": w,
+            "responded_at": sent[hit] + pd.to_timedelta(delay[hit] * 24, unit="h"),
+            "_c": idx[hit], "_k": k}))
+        rid += len(hit)
+    invitations = pd.concat(inv_rows, ignore_index=True)
+    resp = pd.concat(resp_rows, ignore_index=True)
     c = resp["_c"].to_numpy()
     k = resp["_k"].to_numpy()
     a = c_acc[c]
