@@ -74,8 +74,8 @@ def nps_sentence(row, *, confidence, subject="NPS", accounts=True) -> str:
     return s + "."
 
 
-def nps_findings(*, overall, by_segment=None, segment=None, trend=None, mix=None, rates=None,
-                 confidence=0.95, min_n=5, alpha=0.05) -> list[str]:
+def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_changes=None, mix=None,
+                 rates=None, confidence=0.95, min_n=5, alpha=0.05) -> list[str]:
     """Key-finding sentences for the NPS overview study.
 
     Parameters
@@ -89,6 +89,10 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, mix=None
         The segment column's name (for wording).
     trend : DataFrame, optional
         :func:`~kapta_research.nps.compare` of waves with ``reference="previous"``.
+    segment_changes : DataFrame, optional
+        :func:`~kapta_research.nps.compare` of the last two waves with
+        ``by=segment``; significance is judged after Holm's adjustment over
+        the segments.
     mix : DataFrame, optional
         :func:`~kapta_research.nps.mix_contrasts` of the segments.
     rates : DataFrame, optional
@@ -139,6 +143,23 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, mix=None
                 f"{fmt_points(last['diff'])}, {_conf(confidence)} {fmt_ci(last['ci_low'], last['ci_high'])}, "
                 f"{fmt_p(last['p_value'])}, n = {_n(last['n_reference'])} and {_n(last['n'])}): "
                 + ("a statistically significant change." if sig else "not a statistically significant change."))
+    if segment_changes is not None and segment and len(segment_changes):
+        sc = segment_changes[~segment_changes["suppressed"]].copy()
+        if len(sc):
+            from statsmodels.stats.multitest import multipletests
+            sc["p_holm"] = multipletests(sc["p_value"].to_numpy(), method="holm")[1]
+            sig = sc[sc["p_holm"] < alpha]
+            label = segment.replace("_", " ")
+            if len(sig):
+                parts = [f"{r[segment]} {fmt_points(r['diff'])} ({_conf(confidence)} {fmt_ci(r['ci_low'], r['ci_high'])}, "
+                         f"n = {_n(r['n'])}, Holm-adjusted {fmt_p(r['p_holm'])})" for _, r in sig.iterrows()]
+                out.append(f"Significant changes by {label} in the last wave: " + "; ".join(parts) + ".")
+            else:
+                widest = sc.loc[sc["diff"].abs().idxmax()]
+                out.append(f"No {label} changed significantly in the last wave (largest move: {widest[segment]} "
+                           f"{fmt_points(widest['diff'])}, {_conf(confidence)} "
+                           f"{fmt_ci(widest['ci_low'], widest['ci_high'])}, n = {_n(widest['n'])}; "
+                           "Holm-adjusted across segments).")
     if mix is not None and len(mix) and mix["same_score_different_mix"].any():
         m = mix[mix["same_score_different_mix"]].sort_values("mix_distance", ascending=False).iloc[0]
         out.append(
@@ -155,7 +176,8 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, mix=None
             f"{fmt_ci(100 * first['ci_low'], 100 * first['ci_high'], pct=True)}, {_n(first['n_invited'])} "
             f"invitations) in wave {first['wave']} to {fmt_pct(100 * last['rate'])} "
             f"({fmt_ci(100 * last['ci_low'], 100 * last['ci_high'], pct=True)}, {_n(last['n_invited'])} invitations) "
-            f"in wave {last['wave']}; falling response rates are an early warning in their own right.")
+            f"in wave {last['wave']}" + ("; falling response rates are an early warning in their own right."
+                                        if change == "fell" else "."))
     return out[:6]
 
 
