@@ -75,7 +75,7 @@ def nps_sentence(row, *, confidence, subject="NPS", accounts=True) -> str:
 
 
 def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_changes=None, mix=None,
-                 rates=None, confidence=0.95, min_n=5, alpha=0.05) -> list[str]:
+                 rates=None, rate_trend=None, confidence=0.95, min_n=5, alpha=0.05) -> list[str]:
     """Key-finding sentences for the NPS overview study.
 
     Parameters
@@ -97,6 +97,9 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
         :func:`~kapta_research.nps.mix_contrasts` of the segments.
     rates : DataFrame, optional
         :func:`~kapta_research.metrics.response_rates` by wave.
+    rate_trend : DataFrame, optional
+        :func:`~kapta_research.metrics.response_rate_trend`; judges whether
+        the response rate is rising or falling.
     confidence, min_n, alpha : float, int, float
 
     Returns
@@ -128,20 +131,23 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
                 f"({fmt_points(hi_row['nps'])}, {_conf(confidence)} {fmt_ci(hi_row['ci_low'], hi_row['ci_high'])}, "
                 f"n = {_n(hi_row['n'])}) and {lo_row[segment]} lowest ({fmt_points(lo_row['nps'])}, "
                 f"{_conf(confidence)} {fmt_ci(lo_row['ci_low'], lo_row['ci_high'])}, n = {_n(lo_row['n'])}): "
-                f"{verdict} ({fmt_points(gap, signed=False)} points, {fmt_p(p)}).")
+                f"{verdict} (gap {fmt_points(gap, signed=False, digits=1)} points, two-sample test {fmt_p(p)}).")
         if hidden:
             out.append(f"{hidden} {segment.replace('_', ' ')} group(s) with fewer than {min_n} responses "
                        "are not shown.")
     if trend is not None and len(trend):
-        t = trend[~trend["suppressed"]]
-        if len(t):
-            last = t.iloc[-1]
+        last = trend.iloc[-1]
+        if bool(last["suppressed"]):
+            out.append(f"The change from wave {last['reference']} to wave {last['group']} is not shown: one of the "
+                       f"waves has fewer than {min_n} responses.")
+        else:
             sig = last["p_value"] < alpha
             out.append(
                 f"From wave {last['reference']} to wave {last['group']} NPS moved from "
-                f"{fmt_points(last['nps_reference'])} to {fmt_points(last['nps'])} (change "
-                f"{fmt_points(last['diff'])}, {_conf(confidence)} {fmt_ci(last['ci_low'], last['ci_high'])}, "
-                f"{fmt_p(last['p_value'])}, n = {_n(last['n_reference'])} and {_n(last['n'])}): "
+                f"{fmt_points(last['nps_reference'], digits=1)} to {fmt_points(last['nps'], digits=1)} (change "
+                f"{fmt_points(last['diff'], digits=1)}, {_conf(confidence)} "
+                f"{fmt_ci(last['ci_low'], last['ci_high'], digits=1)}, {fmt_p(last['p_value'])}, "
+                f"n = {_n(last['n_reference'])} and {_n(last['n'])}): "
                 + ("a statistically significant change." if sig else "not a statistically significant change."))
     if segment_changes is not None and segment and len(segment_changes):
         sc = segment_changes[~segment_changes["suppressed"]].copy()
@@ -170,14 +176,25 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
     if rates is not None and len(rates) >= 2:
         r = rates[~rates["suppressed"]]
         first, last = r.iloc[0], r.iloc[-1]
-        change = "fell" if last["rate"] < first["rate"] else "rose"
-        out.append(
-            f"The response rate {change} from {fmt_pct(100 * first['rate'])} ({_conf(confidence)} "
-            f"{fmt_ci(100 * first['ci_low'], 100 * first['ci_high'], pct=True)}, {_n(first['n_invited'])} "
-            f"invitations) in wave {first['wave']} to {fmt_pct(100 * last['rate'])} "
-            f"({fmt_ci(100 * last['ci_low'], 100 * last['ci_high'], pct=True)}, {_n(last['n_invited'])} invitations) "
-            f"in wave {last['wave']}" + ("; falling response rates are an early warning in their own right."
-                                        if change == "fell" else "."))
+        txt = (f"The response rate was {fmt_pct(100 * first['rate'])} ({_conf(confidence)} "
+               f"{fmt_ci(100 * first['ci_low'], 100 * first['ci_high'], pct=True)}, {_n(first['n_invited'])} "
+               f"invitations) in wave {first['wave']} and {fmt_pct(100 * last['rate'])} "
+               f"({fmt_ci(100 * last['ci_low'], 100 * last['ci_high'], pct=True)}, {_n(last['n_invited'])} "
+               f"invitations) in wave {last['wave']}")
+        if rate_trend is not None and len(rate_trend):
+            t = rate_trend.iloc[0]
+            slope = (f"{fmt_points(100 * t['slope'], digits=1)} points per wave "
+                     f"({fmt_ci(100 * t['ci_low'], 100 * t['ci_high'], digits=1)}, {fmt_p(t['p_value'])})")
+            if t["p_value"] < alpha and t["slope"] < 0:
+                txt += (f": a significant decline of {slope}. Falling response rates are an early warning of "
+                        "disengagement in their own right.")
+            elif t["p_value"] < alpha:
+                txt += f": a significant rise of {slope}."
+            else:
+                txt += f"; the trend, {slope}, is not statistically significant."
+        else:
+            txt += "."
+        out.append(txt)
     return out[:6]
 
 
@@ -194,7 +211,13 @@ def show(*parts: str):
 
 
 def table_html(df: pd.DataFrame, *, caption: str | None = None, note: str | None = None) -> str:
-    """A plain HTML table (strings already formatted) with optional caption and note."""
+    """A plain HTML table (strings already formatted) with optional caption and note.
+
+    An empty table is replaced by its caption and a sentence saying so.
+    """
+    if len(df) == 0:
+        cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
+        return cap + f"<p class='kr-note'>Nothing to show{': ' + html.escape(note) if note else '.'}</p>"
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     body = df.to_html(index=False, escape=True, border=0, classes="kr-table")
     body = body.replace('<table border="0" class="dataframe kr-table">', f'<table class="kr-table">{cap}', 1)
@@ -227,9 +250,10 @@ def compare_table_html(cmp: pd.DataFrame, *, confidence=0.95, caption=None, labe
     disp = pd.DataFrame({b.replace("_", " ").capitalize(): shown[b].astype(str) for b in by})
     disp = disp.assign(**{
         label: shown["group"].astype(str), "vs": shown["reference"].astype(str),
-        "NPS": shown["nps"].map(fmt_points), "NPS (vs)": shown["nps_reference"].map(fmt_points),
-        "Change": shown["diff"].map(fmt_points),
-        _conf(confidence): [fmt_ci(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
+        "NPS": shown["nps"].map(lambda v: fmt_points(v, digits=1)),
+        "NPS (vs)": shown["nps_reference"].map(lambda v: fmt_points(v, digits=1)),
+        "Change": shown["diff"].map(lambda v: fmt_points(v, digits=1)),
+        _conf(confidence): [fmt_ci(lo, hi, digits=1) for lo, hi in zip(shown["ci_low"], shown["ci_high"])],
         "p": shown["p_value"].map(lambda p: fmt_p(p).replace("p = ", "").replace("p ", "")),
         "n": [f"{_n(a)} / {_n(b)}" for a, b in zip(shown["n"], shown["n_reference"])],
     })
@@ -247,12 +271,14 @@ def mix_table_html(mix: pd.DataFrame) -> str:
         "Group A": m["group_a"].astype(str), "Group B": m["group_b"].astype(str),
         "NPS A": m["nps_a"].map(fmt_points), "NPS B": m["nps_b"].map(fmt_points),
         "Passives A": m["pct_passives_a"].map(fmt_pct), "Passives B": m["pct_passives_b"].map(fmt_pct),
-        "Mix distance": m["mix_distance"].map(lambda v: f"{v:.0f} pts"),
+        "Mix distance": m["mix_distance"].map(lambda v: f"{v:.0f} pt" + ("" if round(v) == 1 else "s")),
         "p (mix)": m["p_value_mix"].map(lambda p: fmt_p(p).replace("p = ", "").replace("p ", "")),
         "Same score, different mix": m["same_score_different_mix"].map({True: "yes", False: "no"}),
     })
     return table_html(disp, caption="Score versus mix, pairs of groups",
-                      note="Flagged: NPS within 5 points but mixes at least 10 points apart.")
+                      note="Flagged: NPS within 5 points but mixes at least 10 points apart. p (mix): chi-square "
+                           "test of equal mixes with respondents taken as independent (optimistic when "
+                           "respondents cluster in accounts).")
 
 
 def rates_table_html(rates: pd.DataFrame, *, confidence=0.95) -> str:
@@ -301,10 +327,15 @@ def findings_html(sentences: list[str]) -> str:
 
 
 def manifest_html(manifest: dict) -> str:
+    def plain(x):
+        if isinstance(x, (list, tuple)):
+            return ", ".join(map(str, x)) if x else "(none)"
+        return "(empty)" if x == "" else str(x)
+
     def render(v):
         if isinstance(v, dict):
-            return "<br>".join(f"{html.escape(str(k))}: {html.escape(str(x))}" for k, x in v.items())
-        return html.escape(str(v))
+            return "<br>".join(f"{html.escape(str(k))}: {html.escape(plain(x))}" for k, x in v.items())
+        return html.escape(plain(v))
     rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{render(v)}</td></tr>" for k, v in manifest.items())
     return (f"<div class='kr-manifest'><h2>Run manifest</h2>"
             f"<p>Everything needed to reproduce this report.</p><table class='kr-table'>{rows}</table></div>")
@@ -447,8 +478,13 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, alpha
     s = importance.summary.sort_values("rank")
     has_ci = "ci_low" in s
     top = s.iloc[0]
-    txt = (f"The eight drivers explain R² = {importance.r2:.2f} of the variation in likelihood to recommend "
-           f"(n = {_n(importance.n)} responses" +
+    r2_ci = ""
+    reps = getattr(importance, "replicates", None)
+    if reps is not None and len(reps):
+        lo, hi = np.quantile(reps.sum(axis=1), [(1 - confidence) / 2, (1 + confidence) / 2])
+        r2_ci = f", {_conf(confidence)} {lo:.2f} to {hi:.2f}"
+    txt = (f"The {len(s)} drivers explain R² = {importance.r2:.2f} of the variation in likelihood to recommend "
+           f"({r2_ci.lstrip(', ') + '; ' if r2_ci else ''}n = {_n(importance.n)} responses" +
            (f" from {_n(importance.n_clusters)} accounts" if getattr(importance, "n_clusters", None) else "") + "). ")
     if has_ci:
         txt += (f"The strongest driver is {driver_label(top['driver'])}, with {_share(top['share'])} of the explained "
@@ -508,7 +544,10 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, alpha
             out.append("The data cannot show that the two steps need different levers: " + "; ".join(parts) + ".")
     elif len(named) == 2:
         out.append("The same driver leads both steps.")
-    if ipa is not None and len(ipa):
+    if ipa is not None and len(ipa) and ipa["share_ci_low"].isna().any():
+        out.append("Importance versus performance needs bootstrap intervals (n_boot > 0) before any driver can be "
+                   "called 'fix first'.")
+    elif ipa is not None and len(ipa):
         fix = ipa[ipa["quadrant"].astype(str) == "fix first"]
         if len(fix):
             items = [f"{driver_label(r.driver)} ({_share(r.share)} of the explained variation, "
@@ -571,7 +610,7 @@ def ipa_table_html(ipa: pd.DataFrame, *, confidence=0.95) -> str:
     """Importance–performance table with quadrants."""
     disp = pd.DataFrame({
         "Driver": ipa["driver"].map(driver_label).str.capitalize(),
-        "Importance": [f"{_share(s)} ({_share(a)}–{_share(b)})" for s, a, b in
+        "Importance": [_share(s) + ("" if pd.isna(a) else f" ({_share(a)}–{_share(b)})") for s, a, b in
                        zip(ipa["share"], ipa["share_ci_low"], ipa["share_ci_high"])],
         "Mean rating": [f"{m:.2f} ({a:.2f}–{b:.2f})" for m, a, b in zip(ipa["mean"], ipa["mean_ci_low"], ipa["mean_ci_high"])],
         "Top box": [f"{t:.0f} %" for t in ipa["top_box_pct"]],
@@ -609,6 +648,18 @@ def _rate(row, confidence, show_conf=True) -> str:
     ci = f"{_conf(confidence)} " if show_conf else ""
     return (f"{100 * row['churn_rate']:.0f} % ({ci}{100 * row['ci_low']:.0f} % to {100 * row['ci_high']:.0f} %, "
             f"n = {_n(row['n'])})")
+
+
+def _rate_gap_p(a, b, confidence) -> float:
+    """Two-sided p of a difference between two churn rates from their (cluster-adjusted) intervals.
+
+    Each rate's standard error is read off its Wilson interval (half-width / z),
+    so a design effect built into the intervals carries over.
+    """
+    from scipy import stats
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    se = math.hypot((a["ci_high"] - a["ci_low"]) / (2 * z), (b["ci_high"] - b["ci_low"]) / (2 * z))
+    return float(2 * stats.norm.sf(abs(a["churn_rate"] - b["churn_rate"]) / se)) if se > 0 else float("nan")
 
 
 def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness=None, base="NPS",
@@ -654,7 +705,9 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
                     else " and does not add significant predictive value beyond NPS")
             txt += f" (likelihood-ratio test {fmt_p(r['lr_p_value'])})"
         for m in others[1:]:
-            txt += f"; the {m} model reaches AUC {s.loc[m, 'auc']:.2f} (cross-validated {s.loc[m, 'cv_auc']:.2f})"
+            r2 = s.loc[m]
+            txt += (f"; the {m} model reaches AUC {r2['auc']:.2f} ({r2['auc_ci_low']:.2f} to {r2['auc_ci_high']:.2f}; "
+                    f"cross-validated {r2['cv_auc']:.2f})")
         out.append(txt + ".")
     if by_nps is not None and len(by_nps):
         t = by_nps.set_index("level")
@@ -667,9 +720,11 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
                        f"{_rate(t.loc['no response'], confidence)}.")
     if by_trend is not None and len(by_trend):
         t = by_trend.set_index("level")
-        if "falling" in t.index and "stable" in t.index and t.loc["falling", "n"] > 0:
+        if "falling" in t.index and "stable" in t.index and t.loc["falling", "n"] > 0 and t.loc["stable", "n"] > 0:
+            p = _rate_gap_p(t.loc["falling"], t.loc["stable"], confidence)
+            verdict = ("a significant difference" if p < alpha else "a difference the data cannot confirm")
             out.append(f"Where the response rate was falling, accounts churned at {_rate(t.loc['falling'], confidence)}; "
-                       f"where it was stable, at {_rate(t.loc['stable'], confidence, False)}.")
+                       f"where it was stable, at {_rate(t.loc['stable'], confidence, False)}: {verdict} ({fmt_p(p)}).")
     if freshness is not None and len(freshness.dropna(subset=["auc"])) >= 2:
         f = freshness.dropna(subset=["auc"])
         a, z = f.iloc[0], f.iloc[-1]
@@ -711,14 +766,18 @@ def churn_rate_table_html(table: pd.DataFrame, *, label: str, confidence=0.95) -
     return table_html(disp, caption=f"Churn rate by {label.lower()}")
 
 
-def cox_table_html(summary: pd.DataFrame, *, confidence=0.95) -> str:
+def cox_table_html(summary: pd.DataFrame, *, confidence=0.95, n=None, n_events=None) -> str:
+    """Cox hazard ratios for people."""
     disp = pd.DataFrame({
-        "Covariate": summary["covariate"].map(lambda c: driver_label(c) if c != "nps" else "NPS (per point)"),
+        "Covariate": summary["covariate"].map(lambda c: driver_label(c).capitalize() if c != "nps"
+                                              else "NPS (per point)"),
         "Hazard ratio": summary["hazard_ratio"].map(lambda v: f"{v:.3f}"),
         _conf(confidence): [f"{a:.3f} to {b:.3f}" for a, b in zip(summary["ci_low"], summary["ci_high"])],
         "p": summary["p_value"].map(lambda p: fmt_p(p).replace("p = ", "").replace("p ", "")),
     })
-    return table_html(disp, caption="Cox model of time to churn (hazard ratio per point)")
+    note = (f"n = {_n(n)} accounts, {_n(n_events)} churned; a hazard ratio below 1 means a lower churn risk "
+            "per point." if n is not None else None)
+    return table_html(disp, caption="Cox model of time to churn (hazard ratio per point)", note=note)
 
 
 def freshness_table_html(table: pd.DataFrame, *, confidence=0.95) -> str:
@@ -733,11 +792,18 @@ def freshness_table_html(table: pd.DataFrame, *, confidence=0.95) -> str:
                       note="Each row measures the account NPS from a single wave before the snapshot.")
 
 
-def churn_scope_lines(programme, snaps: pd.DataFrame, parameters: dict) -> list[str]:
+def churn_scope_lines(programme, snaps: pd.DataFrame, parameters: dict, value=None) -> list[str]:
+    """Scope of the churn study for its title page."""
+    modelled = ""
+    if value is not None:
+        n_mod = int(value.summary["n"].iloc[0])
+        modelled = (f"; {_n(n_mod)} with an NPS and every tested driver enter the models, "
+                    f"{_n(len(snaps) - n_mod)} without (mostly silent accounts) are shown separately")
     return [
         f"Programme: {programme.name}",
         f"Snapshots at {', '.join(parameters.get('as_of', []))}: {_n(len(snaps))} account snapshots "
-        f"({_n(snaps['account_id'].nunique())} accounts), churn within {parameters.get('horizon_days')} days",
+        f"({_n(snaps['account_id'].nunique())} accounts, {_n(int(snaps['churned'].sum()))} churned within "
+        f"{parameters.get('horizon_days')} days){modelled}",
         f"Features use only data before each snapshot (last {parameters.get('lookback_waves')} waves)",
         f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, accounts resampled as clusters",
     ]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .config import PROJECT_DIR, REPORTS_DIR
 from .io import load_programme
-from .studies import check_parameters, get_study
+from .studies import check_columns, check_parameters, get_study
 
 __all__ = ["run_study", "StudyFailed", "build_manifest", "PACKAGES"]
 
@@ -116,6 +116,7 @@ def run_study(name: str, *, parameters: dict | None = None, data: str | None = N
         data_path = (Path.cwd() / data_path) if (Path.cwd() / data_path).exists() else PROJECT_DIR / data_path
     params["data"] = str(data_path.resolve())
     programme = load_programme(params["data"])  # fails fast, before a kernel starts
+    check_columns(study, params, programme.respondents().columns)
     key = hashlib.sha256(json.dumps({k: v for k, v in params.items() if k != "data"}, sort_keys=True,
                                     default=str).encode() + programme.data_hash.encode()).hexdigest()[:8]
     run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + key
@@ -127,6 +128,12 @@ def run_study(name: str, *, parameters: dict | None = None, data: str | None = N
     env_path = os.environ.get("PATH", "")
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env_path
     t0 = time.perf_counter()
+    # The kernel inherits our stderr and logs transport notices and shutdown chatter there; keep them in
+    # the run folder (kernel.log) instead of alarming the user.
+    sys.stderr.flush()
+    saved_fd = os.dup(2)
+    log = open(out_dir / "kernel.log", "wb")
+    os.dup2(log.fileno(), 2)
     try:
         pm.execute_notebook(str(study.notebook), str(executed), parameters=params, kernel_name="python3",
                             cwd=str(PROJECT_DIR), progress_bar=False, log_output=False)
@@ -138,6 +145,9 @@ def run_study(name: str, *, parameters: dict | None = None, data: str | None = N
                           f"executed notebook kept at {executed}", executed) from None
     finally:
         os.environ["PATH"] = env_path
+        os.dup2(saved_fd, 2)
+        os.close(saved_fd)
+        log.close()
     manifest["status"] = "ok"
     manifest["notebook_seconds"] = round(time.perf_counter() - t0, 1)
     manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")

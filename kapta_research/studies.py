@@ -172,6 +172,10 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
                             else all(x in choices for x in out[name])):
             raise ParameterError(f"The '{name}' parameter of study {st.name} must be one of "
                                  f"{{{', '.join(map(repr, choices))}}}. Got {v!r} instead.")
+        low = _at_least(p.help)
+        if low is not None and p.type in ("int", "float") and out[name] < low:
+            raise ParameterError(f"The '{name}' parameter of study {st.name} must be at least {low:g}. "
+                                 f"Got {v!r} instead.")
         check = _VALUE_CHECKS.get(name)
         if check is not None and not check[0](out[name]):
             raise ParameterError(f"The '{name}' parameter of study {st.name} must be {check[1]}. "
@@ -195,6 +199,38 @@ def _choices(help_text: str) -> list[str]:
     """Choices declared in a parameter comment as ``one of: a, b, c``."""
     m = re.search(r"one of:\s*([^;()]+)", help_text)
     return [c.strip() for c in m.group(1).split(",") if c.strip()] if m else []
+
+
+def _at_least(help_text: str) -> float | None:
+    """Lower bound declared in a parameter comment as ``(at least N)``."""
+    m = re.search(r"at least (-?\d+(?:\.\d+)?)", help_text)
+    return float(m.group(1)) if m else None
+
+
+#: Parameters that name columns of the responses (checked against the data before a run).
+COLUMN_PARAMETERS = ("segments", "drivers", "outcome", "segment_column", "cluster")
+
+
+def check_columns(study: str | Study, parameters: dict, columns) -> None:
+    """Check that column-naming parameters name columns of the data (before a run starts).
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, the unknown column(s) and the columns available.
+    """
+    st = study if isinstance(study, Study) else get_study(study)
+    available = list(columns)
+    for name in COLUMN_PARAMETERS:
+        if name not in st.parameters or name not in parameters:
+            continue
+        value = parameters[name]
+        names = value if isinstance(value, list) else ([value] if value else [])
+        unknown = [c for c in names if c not in available]
+        if unknown:
+            raise ParameterError(
+                f"The '{name}' parameter of study {st.name} names column(s) {', '.join(map(repr, unknown))} "
+                f"that the data do not have. Available: {', '.join(map(str, available))}.")
 
 
 def parse_cli_value(study: str | Study, name: str, text: str):

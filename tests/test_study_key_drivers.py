@@ -56,5 +56,10 @@ def test_when_the_data_cannot_separate_drivers_the_pdf_says_so(tmp_path):
 def test_bad_parameters(tmp_path):
     with pytest.raises(ParameterError, match=r"'method' parameter of study key-drivers must be one of \{'lmg', 'johnson', 'dominance'\}"):
         run_study("key-drivers", parameters={"method": "shapley"}, output_root=tmp_path)
-    with pytest.raises(ParameterError, match=r"'n_boot' parameter of study key-drivers must be an int >= 0"):
-        run_study("key-drivers", parameters={"n_boot": -1}, output_root=tmp_path)
+    # intervals are the point of the study: fewer than 200 replicates is refused (the PDF would show no CIs)
+    with pytest.raises(ParameterError, match=r"'n_boot' parameter of study key-drivers must be at least 200\. Got 0"):
+        run_study("key-drivers", parameters={"n_boot": 0}, output_root=tmp_path)
+    with pytest.raises(ParameterError, match=r"'drivers' parameter of study key-drivers names column\(s\) 'trst' "
+                                             r"that the data do not have\. Available: .*trust"):
+        run_study("key-drivers", parameters={"drivers": ["trst", "commitment"]}, output_root=tmp_path)
+    assert not list(tmp_path.rglob("*.ipynb"))  # refused before any work

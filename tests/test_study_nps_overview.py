@@ -82,6 +82,8 @@ def test_bad_parameters_are_refused_before_any_work(tmp_path):
         run_study("nps-overview", parameters={"confdence": 0.9}, output_root=tmp_path)
     with pytest.raises(ParameterError, match=r"'method' parameter of study nps-overview must be one of"):
         run_study("nps-overview", parameters={"method": "exact"}, output_root=tmp_path)
+    with pytest.raises(ParameterError, match=r"'segments' parameter of study nps-overview names column\(s\) 'segmnt'"):
+        run_study("nps-overview", parameters={"segments": ["segmnt"]}, output_root=tmp_path)
     assert not list(tmp_path.rglob("*.ipynb"))  # nothing ran
 
 

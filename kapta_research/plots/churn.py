@@ -31,7 +31,7 @@ def _require(table, columns, func):
                          f"pass the table returned by kapta_research.churn.")
 
 
-def km_curves(summary: pd.DataFrame, ax=None, *, title=None, ci=True):
+def km_curves(summary: pd.DataFrame, ax=None, *, title=None, ci=True, xlabel="Time since start of follow-up"):
     """Kaplan-Meier step curves with pointwise confidence bands.
 
     Parameters
@@ -43,6 +43,9 @@ def km_curves(summary: pd.DataFrame, ax=None, *, title=None, ci=True):
     title : str, optional
     ci : bool, default True
         Shade the confidence band.
+
+    xlabel : str
+        Label of the time axis (say the unit, e.g. "Days since the snapshot").
 
     Returns
     -------
@@ -84,7 +87,7 @@ def km_curves(summary: pd.DataFrame, ax=None, *, title=None, ci=True):
             ax.plot(cens["time"], cens["survival"], "|", color=colour, ms=7, mew=1.2)
     ax.set_ylim(0, 1.02)
     ax.set_xlim(left=min(0.0, float(summary["time"].min())))
-    ax.set_xlabel("Time since start of follow-up")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("Still a customer (Kaplan-Meier)")
     if any(ln.get_label() and not ln.get_label().startswith("_") for ln in ax.get_lines()):
         ax.legend(frameon=False, loc="lower left")

@@ -87,13 +87,15 @@ def mix_bars(table: pd.DataFrame, *, by, ax=None, title=None):
                         color="white" if part != "passives" else "black")
         left += vals
     for yi, score in zip(y, t["nps"]):
-        ax.text(101, yi, f"NPS {score:+.0f}", va="center", fontsize=8)
+        label = f"{score:+.0f}"
+        ax.text(101, yi, "NPS " + ("0" if label in ("+0", "-0") else label.replace("-", "−")), va="center",
+                fontsize=8)
     ax.set_yticks(y, labels)
     ax.set_xlim(0, 115)
     ax.set_xlabel("share of respondents (%)")
-    ax.legend(ncols=3, loc="upper center", bbox_to_anchor=(0.45, -0.25), frameon=False, fontsize=8)
+    ax.legend(ncols=3, loc="lower center", bbox_to_anchor=(0.45, 1.01), frameon=False, fontsize=8)
     if title:
-        ax.set_title(title, loc="left")
+        ax.set_title(title, loc="left", pad=26)
     return ax
 
 
