@@ -62,10 +62,9 @@ def _cmd_run_all(args) -> int:
 
 def _cmd_validate(args) -> int:
     from .quality import quality_report
-    from .io import ProgrammeError
     try:
         text = quality_report(args.data)
-    except ProgrammeError as exc:
+    except KaptaError as exc:  # data problems, an unreadable config, a missing file: exit 1 alike
         print(f"{args.data}: the data have problems.\n{exc}", file=sys.stderr)
         return 1
     print(text)
@@ -108,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run_all)
     p = sub.add_parser("validate", help="check a programme's data and print the data-quality report",
                        description="Load and validate a programme; print the data-quality report. "
-                                   "Exit status 1 if the data have problems.")
+                                   "Exit status 1 if the data cannot be used (every problem is listed).")
     p.add_argument("--data", required=True, help="programme folder, programme.yaml or .duckdb file")
     p.set_defaults(func=_cmd_validate)
     p = sub.add_parser("simulate", help="regenerate the synthetic sample programme",
