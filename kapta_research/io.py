@@ -32,6 +32,7 @@ row 1) and up to five bad values.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io as _io
@@ -75,7 +76,7 @@ class ProgrammeError(DataError):
         return self.args[0]
 
 
-@dataclass
+@dataclass(repr=False)
 class Programme:
     """A loaded, validated programme.
 
@@ -110,6 +111,11 @@ class Programme:
     sources: dict = field(default_factory=dict)
     data_hash: str = ""
     location: str = ""
+
+    def __repr__(self) -> str:
+        # Never print the tables: contacts hold names and e-mail addresses.
+        counts = ", ".join(f"{t}={len(getattr(self, t))}" for t in TABLES)
+        return f"<Programme {self.name!r} at {self.location!r}: {counts}>"
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
@@ -179,10 +185,25 @@ class Programme:
 # reading
 # --------------------------------------------------------------------------
 def _sniff_encoding(raw: bytes) -> str:
-    for enc in ("utf-8-sig", "utf-8"):
+    """UTF-16 (by its BOM), UTF-8, else Windows-1252, else charset-normalizer's guess.
+
+    Windows-1252 is what Excel writes for "CSV" in Western locales.  It is tried
+    before any statistical guess because such guesses are unreliable on exports
+    that are mostly ASCII: charset-normalizer reads "Peña" in a short cp1252 file
+    as Big5 and "Niño" as cp1250.  Other single-byte encodings (cp1250, ...) must
+    be declared with ``encoding:`` in the programme config.
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        raw.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" not in raw:
         try:
-            raw.decode(enc)
-            return enc
+            raw.decode("cp1252")
+            return "cp1252"
         except UnicodeDecodeError:
             pass
     from charset_normalizer import from_bytes
@@ -223,7 +244,7 @@ def read_table(path, *, encoding: str | None = None, delimiter: str | None = Non
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"file not found: {path}")
+        raise DataError("file not found", file=str(path))
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv", ".txt"):
@@ -337,6 +358,10 @@ def _raw_tables(location: Path) -> tuple[dict, dict, str]:
             spec = {"file": spec}
         columns = spec.get("columns") or {}
         if "file" in spec:
+            if not (folder / spec["file"]).is_file():
+                raise DataError(f"file not found for the {t} table (tables: {t}: {spec['file']}). "
+                                f"Files in {folder}: {', '.join(sorted(f.name for f in folder.iterdir()))}",
+                                file=str(folder / spec["file"]))
             df = read_table(folder / spec["file"], encoding=spec.get("encoding"),
                             delimiter=spec.get("delimiter"), sheet=spec.get("sheet", 0))
         elif "table" in spec and db:
@@ -361,6 +386,13 @@ def _raw_tables(location: Path) -> tuple[dict, dict, str]:
     return raw, scales, str(cfg.get("name") or location.name)
 
 
+def _config_path(location: Path) -> Path | None:
+    """The programme config in effect for ``location`` (None for a bare folder or database)."""
+    if location.is_dir():
+        return next((location / n for n in CONFIG_NAMES if (location / n).is_file()), None)
+    return location if location.suffix.lower() in (".yaml", ".yml", ".toml") else None
+
+
 def _duckdb_tables(path: Path) -> set:
     import duckdb
     if not path.is_file():
@@ -380,6 +412,10 @@ def _rows(df, mask):
     return row_labels(df, mask)
 
 
+#: d/m/y or m/d/y with "/", "." or "-" separators, optionally followed by a time.
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?:[ T].*)?$"
+
+
 def _parse_dates(df, col, problems):
     raw = df[col]
     if pd.api.types.is_datetime64_any_dtype(raw):
@@ -387,10 +423,28 @@ def _parse_dates(df, col, problems):
     parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
     bad = parsed.isna() & raw.notna()
     if bad.any():
-        # retry each failure with a day-first-agnostic parser before calling it bad
-        retry = pd.to_datetime(raw[bad], errors="coerce", format="mixed")
+        # Retry each failure with a flexible parser before calling it bad.  Numeric dates such
+        # as 03/04/2025 are read with ONE day/month order for the whole column: the order the
+        # column proves (a first field > 12 means day first, a second field > 12 month first);
+        # a column that proves both, or neither while holding dates that differ when day and
+        # month are swapped, is an error rather than a silent guess.
+        parts = raw[bad].astype(str).str.extract(_NUMERIC_DATE).astype(float)
+        numeric = parts[0].notna()
+        day_first, month_first = bool((parts[0] > 12).any()), bool((parts[1] > 12).any())
+        ambiguous = pd.Series(False, index=raw.index)
+        if day_first and month_first:
+            ambiguous[numeric[numeric].index] = True
+            what = "mix day-first (31/01/2025) and month-first (01/31/2025) order"
+        elif not (day_first or month_first):
+            ambiguous[numeric[numeric & (parts[0] != parts[1])].index] = True
+            what = "are ambiguous: day and month could be either way round"
+        if ambiguous.any():
+            problems.append(DataError(f"dates {what}; use ISO 8601, e.g. 2025-03-31",
+                                      file=df.attrs.get("source"), column=col,
+                                      rows=_rows(df, ambiguous), values=list(raw[ambiguous])))
+        retry = pd.to_datetime(raw[bad], errors="coerce", format="mixed", dayfirst=day_first)
         parsed[bad] = retry
-        bad = parsed.isna() & raw.notna()
+        bad = parsed.isna() & raw.notna() & ~ambiguous
     if bad.any():
         problems.append(DataError("dates cannot be parsed (use ISO 8601, e.g. 2025-03-31)",
                                   file=df.attrs.get("source"), column=col,
@@ -410,13 +464,17 @@ def _parse_number(df, col, problems, *, low=None, high=None, integer=False, null
                                   rows=_rows(df, notnum), values=list(raw[notnum])))
         return vals.astype(float)
     vals = vals.astype(float)
+    if not nullable and vals.isna().any():
+        miss = vals.isna()
+        problems.append(DataError("values are missing (every row needs one)", file=src, column=col,
+                                  rows=_rows(df, miss)))
     checks = {}
     if low is not None:
         checks[f"in_range({low}, {high})"] = pa.Check.in_range(low, high)
     if integer:
         checks["whole_number"] = pa.Check(lambda s: s == np.round(s), element_wise=False,
                                           name="whole_number")
-    schema = pa.DataFrameSchema({col: pa.Column(float, list(checks.values()), nullable=nullable)})
+    schema = pa.DataFrameSchema({col: pa.Column(float, list(checks.values()), nullable=True)})
     try:
         schema.validate(pd.DataFrame({col: vals}), lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -426,11 +484,9 @@ def _parse_number(df, col, problems, *, low=None, high=None, integer=False, null
         bad.loc[pd.Index(idx).unique()] = True
         what = []
         if low is not None:
-            what.append(f"between {low} and {high}")
+            what.append(f">= {low}" if high is None or high == np.inf else f"between {low} and {high}")
         if integer:
             what.append("whole numbers")
-        if nullable is False and vals.isna().any():
-            what.append("present")
         problems.append(DataError(f"values must be {' and '.join(what)}", file=src, column=col,
                                   rows=_rows(df, bad), values=list(raw[bad])))
     return vals
@@ -482,7 +538,10 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
     for name, spec in TABLES.items():
         if name not in raw:
             if name in ("accounts", "responses"):
-                problems.append(DataError(f"the programme has no {name} table (required)"))
+                problems.append(DataError(
+                    f"the programme has no {name} table (required): add {name}.csv (or .xlsx, "
+                    f".parquet) or list it under 'tables:' in programme.yaml. Tables found: "
+                    f"{', '.join(sorted(raw)) or 'none'}"))
             out[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in spec["columns"]})
             continue
         df = raw[name]
@@ -492,7 +551,7 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
             problems.append(DataError(
                 f"required column(s) {', '.join(repr(m) for m in missing)} missing from the {name} "
                 f"table. Its columns: {', '.join(map(str, df.columns[:20]))}. Map export headers to "
-                "canonical names in programme.yaml (tables: {name}: columns:).",
+                f"canonical names in programme.yaml (tables: {name}: columns:).",
                 file=src, column=missing[0]))
             out[name] = df
             continue
@@ -529,7 +588,7 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
             df["role"] = role.astype(object).where(role.notna(), None)
         out[name] = df
     # referential integrity
-    if "account_id" in out["accounts"]:
+    if "accounts" in raw and "account_id" in out["accounts"]:
         known = set(out["accounts"]["account_id"].dropna())
         for t in ("contacts", "invitations", "responses", "voc_interviews"):
             if t in raw and "account_id" in out[t]:
@@ -539,7 +598,8 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
         for t in ("invitations", "responses"):
             if t in raw and "contact_id" in out[t]:
                 _check_reference(out[t], "contact_id", known, "contacts", problems)
-    if "followups" in raw and "response_id" in out["responses"] and "response_id" in out["followups"]:
+    if ("followups" in raw and "responses" in raw and "response_id" in out["responses"]
+            and "response_id" in out["followups"]):
         _check_reference(out["followups"], "response_id", set(out["responses"]["response_id"].dropna()),
                          "responses", problems)
     return out, problems
@@ -584,6 +644,9 @@ def load_programme(location) -> Programme:
     raw, scales, name = _raw_tables(location)
     tables, problems = validate_programme(raw, scales=scales)
     if problems:
+        where = _config_path(location) or location
+        problems = [p if p.file else DataError(p.message, file=str(where), column=p.column,
+                                               rows=p.rows, values=p.values) for p in problems]
         raise ProgrammeError(problems)
     sources = {t: df.attrs.get("source", "") for t, df in raw.items()}
     files = {s.split("[")[0] for s in sources.values() if s}

@@ -33,8 +33,14 @@ statsmodels' cluster-robust SE of an intercept-only regression — and Wald
 intervals use Student's t with ``G - 1`` degrees of freedom.  The score and
 adjusted-Wald intervals use the effective sample size ``n / deff``, with the
 design effect ``deff`` (cluster variance over simple-random-sampling
-variance) floored at 1 (Korn & Graubard 1998).  The bootstrap resamples
-clusters.
+variance) floored at 1 (Korn & Graubard 1998).  When every respondent gives
+the same category the design effect is undefined (0/0); the score and
+adjusted-Wald intervals then use the worst case, an intra-cluster
+correlation of 1: ``deff = Σ_g W_g² / Σ_i w_i²`` (without weights the
+effective size ``n / deff = n² / Σ_g n_g²``, at most the number of clusters),
+rather than pretending the respondents are independent.  The bootstrap resamples clusters.  A group
+whose respondents all come from one cluster has no estimate of the
+between-cluster variation: its SE and interval are NaN for every method.
 """
 from __future__ import annotations
 
@@ -132,8 +138,16 @@ def score_interval(pro: float, pas: float, det: float, *, confidence: float = 0.
     >>> round(lo, 3), hi
     (0.678, 1.0)
     """
+    func = "score_interval"
+    for name, value in (("pro", pro), ("pas", pas), ("det", det)):
+        check_number(value, name=name, func=func, low=0)
+    confidence = check_confidence(confidence, func=func)
+    n_eff = check_number(n_eff, name="n_eff", func=func, low=0, low_open=True, allow_none=True)
     n = pro + pas + det
-    if n_eff is not None and n > 0:
+    if n <= 0:
+        raise ParameterError("score_interval needs at least one respondent: pro + pas + det must be > 0. "
+                             f"Got {pro!r} + {pas!r} + {det!r}.")
+    if n_eff is not None:
         scale = n_eff / n
         pro, pas, det, n = pro * scale, pas * scale, det * scale, n_eff
     est = (pro - det) / n
@@ -158,8 +172,7 @@ def _group_stats(x, w, g, *, method, confidence, n_boot, rng):
     """Estimate for one group: x in {-1,0,1}, weights w, cluster codes g (or None)."""
     W = w.sum()
     m = float((w * x).sum() / W)
-    pro, det = float(w[x == 1].sum()), float(w[x == -1].sum())
-    pas = W - pro - det
+    pro, pas, det = float(w[x == 1].sum()), float(w[x == 0].sum()), float(w[x == -1].sum())
     p_pro, p_det = pro / W, det / W
     n = len(x)
     resid = w * (x - m)
@@ -177,11 +190,21 @@ def _group_stats(x, w, g, *, method, confidence, n_boot, rng):
     deff = var / v_srs if v_srs > 0 else np.nan
     se = float(np.sqrt(var)) if np.isfinite(var) else np.nan
     alpha = 1 - confidence
+    if g is not None and G < 2:
+        # one cluster: the between-cluster variation cannot be estimated
+        return dict(n_clusters=G, promoters_w=pro, nps=m, se=np.nan, ci_low=np.nan, ci_high=np.nan,
+                    pct_promoters=p_pro, pct_passives=pas / W, pct_detractors=p_det, design_effect=deff)
     if method == "wald":
         crit = stats.t.ppf(1 - alpha / 2, dfree) if dfree else stats.norm.ppf(1 - alpha / 2)
         lo, hi = m - crit * se, m + crit * se
     elif method in ("adjusted_wald", "score"):
-        n_eff = n / max(deff, 1.0) if g is not None and np.isfinite(deff) else float(n)
+        if g is None:
+            n_eff = float(n)
+        elif np.isfinite(deff):
+            n_eff = n / max(deff, 1.0)
+        else:  # no variation at all: deff is 0/0, take the worst case (intra-cluster correlation 1)
+            w_g = np.bincount(g_idx, weights=w, minlength=G)
+            n_eff = n / max(float((w_g ** 2).sum() / (w ** 2).sum()), 1.0)
         # weighted counts rescaled to the effective n
         c_pro, c_pas, c_det = (pro / W * n_eff, pas / W * n_eff, det / W * n_eff)
         if method == "score":
@@ -291,45 +314,8 @@ def nps(data, *, score="ltr", by=None, weights=None, cluster=None, confidence=0.
     >>> r = kr.load_sample().respondents()
     >>> overall = kr.nps.nps(r, cluster="account_id", method="score")
     >>> overall[["n", "nps", "ci_low", "ci_high", "design_effect"]].round(1)
-          n  nps  ci_low  ci_high  design_effect
-    0  2611  8.7     1.9     15.3            4.6
-    """
-    func = "nps"
-    confidence = check_confidence(confidence, func=func)
-    check_choice(method, METHODS, name="method", func=func)
-    min_n = check_int(min_n, name="min_n", func=func, low=1)
-    n_boot = check_int(n_boot, name="n_boot", func=func, low=100)
-    rng = check_random_state(random_state, func=func)
-    frame, by = _prepare(data, score=score, by=by, weights=weights, cluster=cluster, func=func)
-    groups = [((), frame)] if not by else frame.groupby(by, dropna=False, sort=True, observed=True)
-    rows = []
-    for key, sub in groups:
-        key = key if isinstance(key, tuple) else (key,)
-        row = dict(zip(by, key))
-        valid = sub["_x"].notna() & (sub["_w"] > 0)
-        s = sub[valid]
-        n = int(len(s))
-        row.update(n=n, n_missing=int(sub["_x"].isna().sum()))
-        x = s["_x"].to_numpy()
-        if n < min_n:
-            row.update(n_clusters=int(s["_g"].nunique()) if cluster else n, suppressed=True, method=method)
-            rows.append(row)
-            continue
-        st = _group_stats(x, s["_w"].to_numpy(float), s["_g"].to_numpy() if cluster else None,
-                          method=method, confidence=confidence, n_boot=n_boot, rng=rng)
-        row.update(
-            n_clusters=int(st["n_clusters"]), promoters=int((x == 1).sum()),
-            passives=int((x == 0).sum()), detractors=int((x == -1).sum()),
-            pct_promoters=100 * st["pct_promoters"], pct_passives=100 * st["pct_passives"],
-            pct_detractors=100 * st["pct_detractors"], nps=100 * st["nps"], se=100 * st["se"],
-            ci_low=100 * st["ci_low"], ci_high=100 * st["ci_high"],
-            design_effect=st["design_effect"] if cluster else 1.0, method=method, suppressed=False)
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=[*by, *NPS_COLUMNS])
-    for c in ("promoters", "passives", "detractors"):
-        out[c] = out[c].astype("Int64")
-    out["suppressed"] = out["suppressed"].astype(bool)
-    return out.reset_index(drop=True)
+          n   nps  ci_low  ci_high  design_effect
+    0  2605  11.6     4.6     18.5            4.9
 
 
 def compare(data, *, group, score="ltr", reference=None, by=None, cluster=None, weights=None,
@@ -394,7 +380,7 @@ def compare(data, *, group, score="ltr", reference=None, by=None, cluster=None, 
                          weights=weights, cluster=cluster, func=func)
     by = by[1:]
     frame = frame[frame["_x"].notna() & frame[group].notna() & (frame["_w"] > 0)]
-    levels = sorted(frame[group].unique())
+    levels = sorted(frame[group].unique().tolist())  # Python scalars: readable in messages
     if len(levels) < 2:
         raise DataError(f"compare needs at least two levels of {group!r}; found {len(levels)}",
                         file=source_of(data), column=group, values=levels)

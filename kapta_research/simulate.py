@@ -310,11 +310,12 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     b_pp = np.array([truth.beta_passive_to_promoter.get(d, 0.0) for d in DRIVERS])
     for w, wdate in enumerate(wave_dates, start=1):
         cd = pd.DatetimeIndex(churn_date.to_numpy()[c_acc])
-        active = cd.isna() | (cd > wdate)
+        sent_all = wdate + pd.to_timedelta(rng.integers(0, 3, len(contacts)), unit="D")
+        active = cd.isna() | (cd > sent_all)  # only accounts still customers on the day of sending
         idx = np.flatnonzero(active)
         if len(idx) == 0:
             continue
-        sent = wdate + pd.to_timedelta(rng.integers(0, 3, len(idx)), unit="D")
+        sent = sent_all[idx]
         k = w - 1
         qa = q[c_acc[idx], k]
         disengaged = (~cd[idx].isna()) & (cd[idx] - wdate <= pre_churn)
@@ -322,6 +323,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
                        - truth.pre_churn_response_drop * disengaged)
         responds = rng.random(len(idx)) < p_resp
         delay = np.minimum(rng.exponential(4.0, len(idx)), 28)
+        answered = sent + pd.to_timedelta(delay * 24, unit="h")
+        responds &= np.asarray(cd[idx].isna() | (answered < cd[idx]))  # no answers from former customers
         inv_ids = np.array([f"I{i:06d}" for i in range(iid + 1, iid + len(idx) + 1)])
         iid += len(idx)
         inv_rows.append(pd.DataFrame({"invitation_id": inv_ids, "contact_id": contact_ids[idx],
@@ -331,7 +334,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
             "response_id": [f"R{i:06d}" for i in range(rid + 1, rid + len(hit) + 1)],
             "invitation_id": inv_ids[hit], "contact_id": contact_ids[idx[hit]],
             "account_id": contact_accounts[idx[hit]], "wave": w,
-            "responded_at": sent[hit] + pd.to_timedelta(delay[hit] * 24, unit="h"),
+            "responded_at": answered[hit],
             "_c": idx[hit], "_k": k}))
         rid += len(hit)
     invitations = pd.concat(inv_rows, ignore_index=True)
