@@ -316,6 +316,44 @@ def nps(data, *, score="ltr", by=None, weights=None, cluster=None, confidence=0.
     >>> overall[["n", "nps", "ci_low", "ci_high", "design_effect"]].round(1)
           n   nps  ci_low  ci_high  design_effect
     0  2605  11.6     4.6     18.5            4.9
+    """
+    func = "nps"
+    confidence = check_confidence(confidence, func=func)
+    check_choice(method, METHODS, name="method", func=func)
+    min_n = check_int(min_n, name="min_n", func=func, low=1)
+    n_boot = check_int(n_boot, name="n_boot", func=func, low=100)
+    rng = check_random_state(random_state, func=func)
+    frame, by = _prepare(data, score=score, by=by, weights=weights, cluster=cluster, func=func)
+    groups = [((), frame)] if not by else frame.groupby(by, dropna=False, sort=True, observed=True)
+    rows = []
+    for key, sub in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key))
+        valid = sub["_x"].notna() & (sub["_w"] > 0)
+        s = sub[valid]
+        n = int(len(s))
+        row.update(n=n, n_missing=int(sub["_x"].isna().sum()))
+        x = s["_x"].to_numpy()
+        if n < min_n:
+            row.update(n_clusters=int(s["_g"].nunique()) if cluster else n, suppressed=True, method=method)
+            rows.append(row)
+            continue
+        st = _group_stats(x, s["_w"].to_numpy(float), s["_g"].to_numpy() if cluster else None,
+                          method=method, confidence=confidence, n_boot=n_boot, rng=rng)
+        row.update(
+            n_clusters=int(st["n_clusters"]), promoters=int((x == 1).sum()),
+            passives=int((x == 0).sum()), detractors=int((x == -1).sum()),
+            pct_promoters=100 * st["pct_promoters"], pct_passives=100 * st["pct_passives"],
+            pct_detractors=100 * st["pct_detractors"], nps=100 * st["nps"], se=100 * st["se"],
+            ci_low=100 * st["ci_low"], ci_high=100 * st["ci_high"],
+            design_effect=st["design_effect"] if cluster else 1.0, method=method, suppressed=False)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=[*by, *NPS_COLUMNS])
+    for c in ("promoters", "passives", "detractors"):
+        out[c] = out[c].astype("Int64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out.reset_index(drop=True)
+
 
 
 def compare(data, *, group, score="ltr", reference=None, by=None, cluster=None, weights=None,
