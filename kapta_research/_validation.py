@@ -28,7 +28,9 @@ def _bad(name: str, func: str, what: str, value) -> ParameterError:
 
 def check_confidence(value, *, name: str = "confidence", func: str) -> float:
     """Return ``value`` as float if it lies in (0, 1), else raise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _bad(name, func, "a float in (0, 1)", value)
+    if not 0 < value < 1:
         raise _bad(name, func, "in (0, 1)", value)
     return float(value)
 
@@ -126,12 +128,18 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], *, func: str, name
             raise _bad(name, func, "a column name (str)", col)
     missing = [c for c in columns if c not in data.columns]
     if missing:
-        available = ", ".join(map(str, list(data.columns)[:20]))
-        raise DataError(
-            f"{func}: no column named {', '.join(repr(m) for m in missing)}. "
-            f"Available columns: {available}.",
-            file=source_of(data), column=missing[0],
-        )
+        import difflib
+        available = ", ".join(map(str, data.columns))
+        hints = [h for m in missing for h in difflib.get_close_matches(m, list(map(str, data.columns)), n=1)]
+        hint = f" Did you mean {', '.join(repr(h) for h in hints)}?" if hints else ""
+        src = source_of(data)
+        origin = f" (data read from {src})" if src != "<DataFrame>" else ""
+        # The column is missing from what the caller passed, not from the file: no file= prefix.
+        err = DataError(
+            f"{func}: no column named {', '.join(repr(m) for m in missing)} in the data{origin}.{hint} "
+            f"Available columns: {available}.")
+        err.column = missing[0]
+        raise err
     return columns
 
 

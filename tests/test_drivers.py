@@ -556,10 +556,11 @@ def test_error_negative_n_boot(small):
         kd.relative_importance(small, outcome="y", drivers=["x0"], n_boot=-1)
 
 
-@pytest.mark.parametrize("bad", [95, 0, 1, -0.1, "0.9", True])
-def test_error_confidence(small, bad):
+@pytest.mark.parametrize("bad, what", [(95, "in"), (0, "in"), (1, "in"), (-0.1, "in"), ("0.9", "a float in"),
+                                       (True, "a float in")])
+def test_error_confidence(small, bad, what):
     with pytest.raises(ParameterError, match=r"The 'confidence' parameter of "
-                                             r"relative_importance must be in \(0, 1\). Got "
+                                             r"relative_importance must be " + what + r" \(0, 1\). Got "
                                              + re.escape(repr(bad)) + " instead."):
         kd.relative_importance(small, outcome="y", drivers=["x0"], confidence=bad)
 

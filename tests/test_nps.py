@@ -529,7 +529,7 @@ def test_mix_contrasts_skips_suppressed_groups_and_checks_parameters():
         N.mix_contrasts(table, by="team", nps_tolerance=-1)
     with pytest.raises(ParameterError, match=r"'mix_threshold' parameter of mix_contrasts must be a finite number"):
         N.mix_contrasts(table, by="team", mix_threshold="10")
-    with pytest.raises(DataError, match=r"column 'segment': mix_contrasts: no column named 'segment'\. "
+    with pytest.raises(DataError, match=r"mix_contrasts: no column named 'segment' in the data\. "
                                         r"Available columns: team, n"):
         N.mix_contrasts(table, by="segment")
 
@@ -572,7 +572,7 @@ def small_df():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"confidence": 95}, ParameterError, r"The 'confidence' parameter of nps must be in \(0, 1\)\. Got 95 instead\."),
-    ({"confidence": True}, ParameterError, r"'confidence' parameter of nps must be in \(0, 1\)\. Got True"),
+    ({"confidence": True}, ParameterError, r"'confidence' parameter of nps must be a float in \(0, 1\)\. Got True"),
     ({"method": "exact"}, ParameterError, r"'method' parameter of nps must be one of \{'wald', 'adjusted_wald', "
                                           r"'score', 'bootstrap'\}\. Got 'exact'"),
     ({"min_n": 0}, ParameterError, r"'min_n' parameter of nps must be an int >= 1\. Got 0"),
@@ -580,8 +580,8 @@ def small_df():
     ({"n_boot": 10}, ParameterError, r"'n_boot' parameter of nps must be an int >= 100\. Got 10"),
     ({"random_state": -1}, ParameterError, r"'random_state' parameter of nps must be None, a non-negative int"),
     ({"random_state": "x"}, ParameterError, r"'random_state' parameter of nps .* Got 'x'"),
-    ({"score": "nps"}, DataError, r"column 'nps': nps: no column named 'nps'\. Available columns: ltr, w, acc, g\."),
-    ({"by": "segment"}, DataError, r"column 'segment': nps: no column named 'segment'"),
+    ({"score": "nps"}, DataError, r"nps: no column named 'nps' in the data\. Available columns: ltr, w, acc, g\."),
+    ({"by": "segment"}, DataError, r"nps: no column named 'segment' in the data"),
     ({"weights": "w"}, DataError, r"column 'w': weights must be finite and non-negative \(1 row: 2; values: -1\)"),
     ({"cluster": "acc"}, DataError, r"column 'acc': cluster ids are missing \(1 row: 1; values: (nan|None)\)"),
 ])
