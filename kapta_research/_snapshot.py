@@ -106,6 +106,10 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
     (True, True)
     """
     func = "snapshot"
+    from .io import Programme
+    if not isinstance(programme, Programme):
+        raise ParameterError(f"The 'programme' parameter of {func} must be a Programme (from kr.load_programme or "
+                             f"kr.load_sample). Got {type(programme).__name__} instead.")
     as_of = _as_timestamp(as_of, "as_of", func)
     horizon_days = check_int(horizon_days, name="horizon_days", func=func, low=1)
     lookback_waves = check_int(lookback_waves, name="lookback_waves", func=func, low=1)

@@ -462,10 +462,10 @@ def _parse_number(df, col, problems, *, low=None, high=None, integer=False, null
     if notnum.any():
         problems.append(DataError("values are not numbers", file=src, column=col,
                                   rows=_rows(df, notnum), values=list(raw[notnum])))
-        return vals.astype(float)
+        # go on checking the numbers that are there, so every problem of the column is listed at once
     vals = vals.astype(float)
-    if not nullable and vals.isna().any():
-        miss = vals.isna()
+    if not nullable and (vals.isna() & ~notnum).any():
+        miss = vals.isna() & ~notnum
         problems.append(DataError("values are missing (every row needs one)", file=src, column=col,
                                   rows=_rows(df, miss)))
     checks = {}
@@ -598,11 +598,55 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
         for t in ("invitations", "responses"):
             if t in raw and "contact_id" in out[t]:
                 _check_reference(out[t], "contact_id", known, "contacts", problems)
+    _check_consistency(raw, out, problems)
     if ("followups" in raw and "responses" in raw and "response_id" in out["responses"]
             and "response_id" in out["followups"]):
         _check_reference(out["followups"], "response_id", set(out["responses"]["response_id"].dropna()),
                          "responses", problems)
     return out, problems
+
+
+def _check_consistency(raw: dict, out: dict, problems: list) -> None:
+    """Responses must agree with their contact's account and with their invitation."""
+    r = out["responses"]
+    if "responses" not in raw or not {"response_id", "account_id"} <= set(r.columns) or len(r) == 0:
+        return
+    c = out["contacts"]
+    if "contacts" in raw and {"contact_id", "account_id"} <= set(c.columns) and "contact_id" in r:
+        acc_of = c.drop_duplicates("contact_id").set_index("contact_id")["account_id"]
+        theirs = r["contact_id"].map(acc_of)
+        known = set(out["accounts"]["account_id"].dropna()) if "account_id" in out["accounts"] else set()
+        # an unknown account is reported on its own; only compare accounts that exist
+        bad = theirs.notna() & r["account_id"].isin(known) & (theirs != r["account_id"])
+        if bad.any():
+            problems.append(DataError(
+                "responses name a contact of another account (contacts.account_id differs)",
+                file=r.attrs.get("source"), column="account_id", rows=_rows(r, bad),
+                values=[f"{a} (contact {k} is at {t})" for a, k, t in
+                        zip(r["account_id"][bad], r["contact_id"][bad], theirs[bad])]))
+    inv = out["invitations"]
+    if "invitations" in raw and "invitation_id" in r and {"invitation_id", "wave", "sent_at"} <= set(inv.columns):
+        joined = inv.drop_duplicates("invitation_id").set_index("invitation_id")
+        linked = r["invitation_id"].notna() & r["invitation_id"].isin(joined.index)
+        if "wave" in r and pd.api.types.is_numeric_dtype(r["wave"]) and pd.api.types.is_numeric_dtype(inv["wave"]):
+            iw = r["invitation_id"].map(joined["wave"])
+            valid = (r["wave"] >= 1) & (r["wave"] == np.round(r["wave"]))  # invalid waves are reported already
+            bad = linked & valid & iw.notna() & (iw != r["wave"])
+            if bad.any():
+                problems.append(DataError(
+                    "the wave differs from the wave of the response's invitation", file=r.attrs.get("source"),
+                    column="wave", rows=_rows(r, bad),
+                    values=[f"{w:g} (invitation {i} is wave {v:g})" for w, i, v in
+                            zip(r["wave"][bad], r["invitation_id"][bad], iw[bad])]))
+        if "responded_at" in r and pd.api.types.is_datetime64_any_dtype(r["responded_at"]) \
+                and pd.api.types.is_datetime64_any_dtype(inv["sent_at"]):
+            sent = r["invitation_id"].map(joined["sent_at"])
+            bad = linked & r["responded_at"].notna() & sent.notna() & (r["responded_at"] < sent.dt.normalize())
+            if bad.any():
+                problems.append(DataError(
+                    "responses dated before their invitation was sent", file=r.attrs.get("source"),
+                    column="responded_at", rows=_rows(r, bad),
+                    values=[f"{d:%Y-%m-%d} (sent {t:%Y-%m-%d})" for d, t in zip(r["responded_at"][bad], sent[bad])]))
 
 
 def data_hash(paths) -> str:

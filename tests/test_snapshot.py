@@ -87,6 +87,11 @@ def test_bad_snapshot_parameters(sample, kwargs, message):
         snapshot(sample, **kwargs)
 
 
+def test_snapshot_needs_a_programme(sample):
+    with pytest.raises(ParameterError, match=r"'programme' parameter of snapshot must be a Programme .*Got DataFrame"):
+        snapshot(sample.responses, as_of=AS_OF)
+
+
 def test_snapshots_needs_a_date(sample):
     with pytest.raises(ParameterError, match=r"'as_of' parameter of snapshots must list at least one date"):
         snapshots(sample, as_of=[])
