@@ -97,7 +97,7 @@ def source_of(data: pd.DataFrame) -> str:
 def row_labels(data: pd.DataFrame, mask) -> list:
     """Row numbers to show for the rows selected by boolean ``mask``.
 
-    Frames read by :mod:`kapta_research.io` carry ``attrs['file_rows']`` (a
+    Frames read by :mod:`kapta_research.io` carry ``attrs['file_rows']`` (a dict, or
     Series of spreadsheet row numbers aligned with the index); otherwise the
     index labels are used.
     """

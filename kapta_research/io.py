@@ -149,6 +149,8 @@ class Programme:
         True
         """
         out = self.responses.copy()
+        file_rows = self.responses.attrs.get("file_rows")
+        out["__file_row"] = pd.Series(file_rows).reindex(out.index).to_numpy() if file_rows is not None else np.nan
         acc_cols = [c for c in ("segment", "region", "industry", "annual_value") if c in self.accounts]
         out = out.merge(self.accounts[["account_id", *acc_cols]], on="account_id", how="left")
         if len(self.contacts) and "role" in self.contacts and "contact_id" in out:
@@ -177,7 +179,11 @@ class Programme:
                 raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {self.location}. "
                                      f"Known: {', '.join(sorted(known))}.")
             out = out[out[col].astype(str).isin([str(k) for k in keep])].reset_index(drop=True)
-            out.attrs["source"] = self.sources.get("responses", "<responses>")
+        # keep spreadsheet row numbers so that errors on this frame point at the file's rows
+        rows = out.pop("__file_row")
+        out.attrs = {"source": self.sources.get("responses", "<responses>")}
+        if rows.notna().all():
+            out.attrs["file_rows"] = dict(zip(out.index, rows.astype(int)))
         return out
 
 
@@ -291,7 +297,8 @@ def read_table(path, *, encoding: str | None = None, delimiter: str | None = Non
     df.columns = [str(c).strip() for c in df.columns]
     df = df.reset_index(drop=True)
     df.attrs["source"] = str(path) + (f"[{table}]" if table else "")
-    df.attrs["file_rows"] = pd.Series(np.arange(len(df)) + 2, index=df.index)
+    # a plain dict (not a Series): pandas compares attrs when concatenating frames
+    df.attrs["file_rows"] = dict(zip(df.index, range(2, len(df) + 2)))
     return df
 
 
@@ -703,6 +710,8 @@ def load_programme(location) -> Programme:
             tables[t]["wave"] = tables[t]["wave"].astype("int64")
     for t, df in tables.items():
         df.attrs = {"source": sources.get(t, f"<{t}>")}
+        if t in raw and "file_rows" in raw[t].attrs and len(raw[t]) == len(df):
+            df.attrs["file_rows"] = raw[t].attrs["file_rows"]
     return Programme(**tables, name=name, drivers=drivers,
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,

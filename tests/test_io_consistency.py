@@ -51,3 +51,14 @@ def test_every_problem_of_a_column_is_listed_at_once(programme_copy):
     assert "2 problems" in text
     assert "values are not numbers (1 row: 3; values: 'ten')" in text
     assert "values must be between 0 and 10 and whole numbers (3 rows: 4, 5, 6; values: '11', '7.5', '88')" in text
+
+
+def test_errors_on_derived_frames_point_at_the_file_rows(sample):
+    # respondents() joins and filters; an error found later still names the spreadsheet row
+    from kapta_research.errors import DataError
+    from kapta_research.nps import nps
+    r = sample.respondents(waves=[2])
+    r.loc[3, "ltr"] = 11
+    expected_row = int(sample.responses.index[sample.responses["wave"] == 2][3]) + 2
+    with pytest.raises(DataError, match=rf"responses\.csv, column 'ltr': .*\(1 row: {expected_row}; values: 11\.0\)"):
+        nps(r)
