@@ -843,14 +843,22 @@ class PredictiveValueResult(Result):
     coefficients : dict
         Model name -> pandas.Series of the full-data logistic coefficients
         (log odds ratios, with ``const``).
+    cov_params : dict
+        Model name -> pandas.DataFrame, the covariance matrix of those
+        coefficients: cluster-robust (CRV1) with ``cluster``, model-based
+        (inverse information) otherwise.
     auc_method : str
         ``"delong"`` or ``"cluster bootstrap"``.
+    test_method : str or None
+        How ``test_p_value`` was computed: ``"likelihood-ratio test"``
+        without ``cluster``, the wild cluster score bootstrap with it, None
+        without ``base``.
     outcome, base, cv, cluster, n_clusters, n_boot, confidence, n, n_events, n_excluded
     """
 
     _title = "Predictive value of churn models"
-    _info = ("n", "n_events", "n_excluded", "base", "cv", "auc_method", "cluster",
-             "n_clusters")
+    _info = ("n", "n_events", "n_excluded", "base", "cv", "auc_method", "test_method",
+             "cluster", "n_clusters")
 
     def __repr__(self) -> str:
         return super().__repr__() + "\n" + self.comparisons.to_string()
@@ -878,6 +886,108 @@ def _fit_logit(y, X, *, name, predictors, func, data):
             file=source_of(data),
         )
     return res
+
+
+def _logit_cluster_cov(res, codes: np.ndarray) -> np.ndarray:
+    """Cluster-robust (CRV1) covariance of a fitted statsmodels ``Logit``.
+
+    ``B M B`` with the bread ``B = (X' W X)^-1`` (``W = p (1 - p)``) and the
+    meat ``M = sum_g s_g s_g'``, ``s_g`` the score ``sum_i (y_i - p_i) x_i``
+    of cluster ``g``, times the small-sample factor
+    ``G / (G - 1) * (N - 1) / (N - K)`` (``G`` clusters, ``N`` rows, ``K``
+    coefficients with the constant).  This is what
+    ``Logit(...).fit(cov_type="cluster", cov_kwds={"groups": codes})``
+    returns by default (``use_correction=True``), and Stata's
+    ``logit ..., vce(cluster)``; written out here so the tests can check it
+    against statsmodels independently.
+    """
+    X = np.asarray(res.model.exog, float)
+    y = np.asarray(res.model.endog, float)
+    p = 1 / (1 + np.exp(-(X @ np.asarray(res.params, float))))
+    bread = np.linalg.inv(X.T @ ((p * (1 - p))[:, None] * X))
+    g = int(codes.max()) + 1
+    scores = np.zeros((g, X.shape[1]))
+    np.add.at(scores, codes, (y - p)[:, None] * X)
+    n, k = X.shape
+    factor = g / (g - 1) * (n - 1) / (n - k)
+    cov = factor * bread @ (scores.T @ scores) @ bread
+    return (cov + cov.T) / 2
+
+
+def _wald(params: np.ndarray, cov: np.ndarray, idx: list[int], n_clusters: int
+          ) -> tuple[float, int]:
+    """Wald statistic ``b' V^-1 b`` of the coefficients ``idx`` (NaN if ``V`` is singular).
+
+    The cluster scores of a model with a constant sum to 0 at the estimate, so
+    a cluster-robust covariance has rank at most ``G - 1``: testing ``G`` or
+    more coefficients is impossible (the tiny non-zero eigenvalues left by the
+    fit's convergence tolerance must not be inverted).
+    """
+    b = params[idx]
+    v = cov[np.ix_(idx, idx)]
+    eig = np.linalg.eigvalsh(v)
+    if len(idx) >= n_clusters or not eig[0] > 1e-10 * eig[-1]:
+        return float("nan"), len(idx)
+    return float(b @ np.linalg.solve(v, b)), len(idx)
+
+
+def _projected_cluster_scores(y: np.ndarray, X: np.ndarray, p0: np.ndarray, codes: np.ndarray,
+                              added: list[int]) -> np.ndarray:
+    """Cluster sums of the efficient scores of the ``added`` columns of ``X`` under the null.
+
+    ``p0`` are the fitted probabilities of the restricted model (the added
+    coefficients fixed at 0), so the scores of the other columns sum to 0.
+    The score of the added coefficients is projected off the nuisance
+    parameters, ``s~_g = s_g2 - A_21 A_11^-1 s_g1`` with ``A = X' W X`` the
+    information at the restricted estimate (Boos 1992, Am. Stat. 46:327), so
+    that estimating the nuisance parameters is accounted for.
+    Returns the ``(G, q)`` matrix of the ``s~_g``.
+    """
+    nuisance = [j for j in range(X.shape[1]) if j not in added]
+    info = X.T @ ((p0 * (1 - p0))[:, None] * X)
+    proj = np.linalg.solve(info[np.ix_(nuisance, nuisance)], info[np.ix_(nuisance, added)]).T
+    g = int(codes.max()) + 1
+    sums = np.zeros((g, X.shape[1]))
+    np.add.at(sums, codes, (y - p0)[:, None] * X)
+    return sums[:, added] - sums[:, nuisance] @ proj.T
+
+
+def _score_statistic(scores: np.ndarray) -> tuple[float, np.ndarray | None]:
+    """Generalized (cluster-robust) score statistic ``S'1 (S'S)^-1 S'1`` of projected scores.
+
+    Returns the statistic and ``(S'S)^-1``, or NaN and None when ``S'S`` is
+    singular (no more clusters than tested coefficients).
+    """
+    g, q = scores.shape
+    meat = scores.T @ scores
+    eig = np.linalg.eigvalsh(meat)
+    if q >= g or not eig[0] > 1e-10 * eig[-1]:
+        return float("nan"), None
+    inv = np.linalg.inv(meat)
+    total = scores.sum(axis=0)
+    return float(total @ inv @ total), inv
+
+
+def _score_bootstrap_p(scores: np.ndarray, inv: np.ndarray, stat: float, n_boot: int,
+                       rng: np.random.Generator) -> float:
+    """Wild cluster score bootstrap p-value with Rademacher weights (Kline & Santos 2012).
+
+    Each resample flips the sign of whole clusters' projected scores.  The
+    middle matrix ``S'S`` is unchanged by a flip, so the resampled statistic
+    is ``w' S (S'S)^-1 S' w``.  With at most ``n_boot`` distinct sign patterns
+    (``2 ** (G - 1)``, a pattern and its negative giving the same value) all
+    are enumerated and the p-value is exact.
+    """
+    g = scores.shape[0]
+    quad = scores @ inv @ scores.T
+    if g <= 20 and 2 ** (g - 1) <= n_boot:
+        patterns = ((np.arange(2 ** (g - 1))[:, None] >> np.arange(g)) & 1)
+        w = 1.0 - 2.0 * patterns
+        t = np.einsum("bi,ij,bj->b", w, quad, w)
+        return float(np.mean(t >= stat * (1 - 1e-10)))
+    w = rng.choice(np.array([-1.0, 1.0]), size=(n_boot, g))
+    t = np.einsum("bi,ij,bj->b", w, quad, w)
+    return float((1 + np.sum(t >= stat * (1 - 1e-10))) / (n_boot + 1))
 
 
 def _logit(p):
@@ -920,22 +1030,27 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
     outcome : str, default "churned"
         Column with 1 (or True) for churned, 0 (or False) for retained.
     base : str, optional
-        Name of the reference model for the likelihood-ratio test.  Each
+        Name of the reference model for the tests of added value.  Each
         model that contains all of the base's predictors and more is tested
-        against it; the test columns are NaN for the base itself and for
-        models in which it is not nested (e.g. "drivers" against base
-        "nps").  The base must be nested in at least one model.
+        against it (likelihood-ratio test, and with ``cluster`` cluster-robust
+        Wald and score tests of the predictors it adds); the test columns
+        are NaN for the base itself and for models in which it is not nested
+        (e.g. "drivers" against base "nps").  The base must be nested in at
+        least one model.
     cv : int, default 5
         Number of cross-validation folds (stratified on the outcome; whole
         clusters kept together when ``cluster`` is given).  Between 2 and the
         number of churn events (and of retained accounts, and of clusters).
     cluster : str, optional
         Column of cluster labels (e.g. the account when there are several
-        respondents per account).  AUC intervals and comparisons then come
-        from a bootstrap that resamples whole clusters, and folds keep
-        clusters together.
+        respondents per account, or several snapshots of one account).  AUC
+        intervals and comparisons then come from a bootstrap that resamples
+        whole clusters, folds keep clusters together, and the added value of
+        each model over ``base`` is tested with a wild cluster score
+        bootstrap (see Notes).
     n_boot : int, default 1000
-        Bootstrap resamples (only used with ``cluster``); at least 100.
+        Bootstrap resamples for the AUC intervals and the score bootstrap
+        (only used with ``cluster``); at least 100.
     confidence : float, default 0.95
         Level of the AUC intervals.
     random_state : None, int or numpy.random.Generator
@@ -963,7 +1078,26 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
           means over-fitting)
         - ``lr_stat``, ``lr_df``, ``lr_p_value`` : likelihood-ratio test of the
           model against ``base`` (NaN for the base itself, for models the base
-          is not nested in, and without ``base``)
+          is not nested in, and without ``base``).  It assumes independent
+          rows.
+        - ``wald_stat``, ``wald_df``, ``wald_p_value`` : with ``cluster``, the
+          cluster-robust Wald test that the coefficients of the predictors
+          the model adds to ``base`` are all 0 (chi-squared with ``wald_df``
+          degrees of freedom, see Notes); NaN without ``cluster`` and where
+          the LR columns are NaN
+        - ``score_stat``, ``score_df``, ``score_p_value`` : with ``cluster``,
+          the cluster-robust (generalized) score test of the same hypothesis,
+          computed from the fit of ``base`` and referred to chi-squared with
+          ``score_df`` degrees of freedom; NaN like the Wald columns
+        - ``score_boot_p_value`` : the wild cluster score bootstrap p-value of
+          ``score_stat`` (see Notes); NaN like the Wald columns
+        - ``test_p_value`` : the p-value to quote for "does this model add to
+          ``base``": ``score_boot_p_value`` when ``cluster`` is given,
+          otherwise ``lr_p_value`` (``result.test_method`` names it)
+
+        ``cov_params`` maps each model name to the covariance matrix of its
+        coefficients (cluster-robust with ``cluster``, model-based
+        otherwise), indexed like ``coefficients``.
 
         ``comparisons`` has one row per pair of models (in the order given)
         with ``model_a``, ``model_b``, ``auc_diff`` (a minus b), ``se``,
@@ -973,11 +1107,46 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
 
     Notes
     -----
-    To judge whether drivers add to NPS use the likelihood-ratio test of the
+    To judge whether drivers add to NPS use ``test_p_value``, the test of the
     nested models: DeLong's test of the apparent AUCs of *nested* models is
     known to be very conservative (Demler, Pencina & D'Agostino 2012, Stat.
-    Med. 31:2577).  The likelihood-ratio test assumes independent rows; with
-    clustered data read it as approximate.
+    Med. 31:2577).
+
+    The likelihood-ratio test assumes independent rows.  When an account
+    contributes several rows (e.g. stacked snapshots at several dates) it is
+    anti-conservative: with every account repeated three times the LR
+    statistic triples.  With ``cluster`` three tests are reported:
+
+    - the Wald statistic ``b' V^-1 b`` of the added coefficients ``b`` in
+      the larger model, ``V`` their cluster-robust (CRV1 sandwich)
+      covariance with statsmodels' default small-sample factor
+      ``G / (G - 1) * (N - 1) / (N - K)`` (``G`` clusters, ``N`` rows,
+      ``K`` coefficients with the constant).  It equals
+      ``Logit(...).fit(cov_type="cluster").wald_test(...)`` (tested).
+    - the generalized score statistic ``U' (S'S)^-1 U`` (Boos 1992, Am.
+      Stat. 46:327): the rows of ``S`` are the accounts' (clusters') sums of
+      the score of the added coefficients at the fit of ``base``, projected
+      off the nuisance coefficients with the information matrix, and ``U``
+      is their total.  With one row per cluster and ``S'S`` replaced by the
+      rows' centred covariance it is statsmodels'
+      ``score_test(..., cov_type="HC0")`` (tested).
+    - the wild cluster score bootstrap (Kline & Santos 2012, J. Econometric
+      Methods 1:23): the score statistic recomputed after flipping the sign
+      of each cluster's projected score with probability 1/2, which needs
+      no re-fitting and no chi-squared approximation.  Its p-value is
+      ``(1 + #{T* >= T}) / (n_boot + 1)``; with so few clusters that there
+      are at most ``n_boot`` distinct sign patterns, all are enumerated.
+
+    Cluster-robust chi-squared tests need many clusters, and for a rare
+    outcome what counts is the clusters with an event (Cameron & Miller
+    2015, J. Human Resources 50:317).  In 400 simulated null programmes of
+    300 accounts stacked at three dates (about 250 clusters, but only about
+    35 with a churn event) the tests of 8 drivers beyond NPS rejected at
+    the 5 % level: naive LR 57 %, cluster Wald 14.75 %, cluster score
+    chi-squared 3.0 %, score bootstrap 6.25 % (``tests/test_churn_truth.py``).
+    That is why ``test_p_value`` is the score bootstrap.  With no more
+    clusters than tested coefficients the cluster tests are undefined (NaN,
+    with a warning).
 
     Examples
     --------
@@ -993,10 +1162,12 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
     >>> res = churn.predictive_value(
     ...     accounts, base="nps", random_state=0,
     ...     models={"nps": ["nps"], "nps+drivers": ["nps", "trust", "value"]})
-    >>> res.summary[["model", "n_predictors", "lr_df"]]
-             model  n_predictors  lr_df
-    0          nps             1    NaN
-    1  nps+drivers             3    2.0
+    >>> res.summary[["model", "n_predictors", "lr_df", "wald_df"]]
+             model  n_predictors  lr_df  wald_df
+    0          nps             1    NaN      NaN
+    1  nps+drivers             3    2.0      NaN
+    >>> bool(res.summary["test_p_value"].equals(res.summary["lr_p_value"]))
+    True
     >>> list(res.comparisons.columns)
     ['model_a', 'model_b', 'auc_diff', 'se', 'ci_low', 'ci_high', 'p_value']
     """
@@ -1139,18 +1310,44 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
         auc_high = np.nanquantile(boot, 1 - alpha / 2, axis=0)
         auc_method = "cluster bootstrap"
 
+    # coefficient covariances: cluster-robust (CRV1) with a cluster column
+    covs = {name: (np.asarray(fits[name].cov_params(), float) if clusters is None
+                   else _logit_cluster_cov(fits[name], cl_codes))
+            for name in names}
+
     rows = []
     for k, name in enumerate(names):
         p = np.clip(oof[k], 1e-15, 1 - 1e-15)
         ok = np.isfinite(oof[k])
         brier = float(np.mean((oof[k][ok] - y[ok]) ** 2))
         logloss = float(-np.mean(y[ok] * np.log(p[ok]) + (1 - y[ok]) * np.log(1 - p[ok])))
-        if base is None or not set(predictors[base]) < set(predictors[name]):
-            lr_stat = lr_df = lr_p = np.nan
-        else:
+        lr_stat = lr_df = lr_p = wald_stat = wald_df = wald_p = np.nan
+        score_stat = score_df = score_p = boot_p = np.nan
+        if base is not None and set(predictors[base]) < set(predictors[name]):
             lr_stat = float(max(0.0, 2 * (fits[name].llf - fits[base].llf)))
             lr_df = len(predictors[name]) - len(predictors[base])
             lr_p = float(stats.chi2.sf(lr_stat, lr_df))
+            if clusters is not None:
+                added = [c for c in predictors[name] if c not in predictors[base]]
+                idx = [1 + predictors[name].index(c) for c in added]  # 0 is the constant
+                wald_stat, wald_df = _wald(np.asarray(fits[name].params, float), covs[name],
+                                           idx, n_clusters)
+                wald_p = float(stats.chi2.sf(wald_stat, wald_df))
+                X_full = np.column_stack([np.ones(n), used[predictors[name]].to_numpy(float)])
+                p0 = np.asarray(fits[base].predict(), float)
+                projected = _projected_cluster_scores(y, X_full, p0, cl_codes, idx)
+                score_stat, inv = _score_statistic(projected)
+                score_df = len(idx)
+                score_p = float(stats.chi2.sf(score_stat, score_df))
+                if inv is not None:
+                    boot_p = _score_bootstrap_p(projected, inv, score_stat, n_boot, rng)
+                if np.isnan(wald_stat) or np.isnan(score_stat):
+                    warnings.warn(
+                        f"{func}: the cluster-robust tests of model {name!r} against "
+                        f"{base!r} are undefined: {n_clusters} clusters cannot estimate the "
+                        f"covariance of {wald_df} added coefficients (it is singular), so "
+                        f"wald_p_value, score_p_value and test_p_value are NaN. Use more "
+                        f"clusters or test fewer predictors.", RuntimeWarning, stacklevel=2)
         rows.append({
             "model": name,
             "n_predictors": len(predictors[name]),
@@ -1167,9 +1364,18 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
             "lr_stat": lr_stat,
             "lr_df": lr_df,
             "lr_p_value": lr_p,
+            "wald_stat": wald_stat,
+            "wald_df": wald_df,
+            "wald_p_value": wald_p,
+            "score_stat": score_stat,
+            "score_df": score_df,
+            "score_p_value": score_p,
+            "score_boot_p_value": boot_p,
+            "test_p_value": boot_p if clusters is not None else lr_p,
         })
     summary = pd.DataFrame(rows)
-    summary["lr_df"] = summary["lr_df"].astype(float)
+    for col in ("lr_df", "wald_df", "score_df"):
+        summary[col] = summary[col].astype(float)
 
     comp = []
     for a, b in itertools.combinations(range(len(names)), 2):
@@ -1198,7 +1404,16 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
                         index=["const", *predictors[name]], name=name)
         for name in names
     }
+    out.cov_params = {
+        name: pd.DataFrame(covs[name], index=["const", *predictors[name]],
+                           columns=["const", *predictors[name]])
+        for name in names
+    }
     out.auc_method = auc_method
+    out.test_method = (
+        None if base is None
+        else "likelihood-ratio test" if clusters is None
+        else f"wild cluster score bootstrap (Rademacher weights, {n_clusters} clusters)")
     out.outcome, out.base, out.cv = outcome, base, cv
     out.cluster, out.n_clusters, out.n_boot = cluster, n_clusters, n_boot
     out.confidence = confidence

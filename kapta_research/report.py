@@ -700,10 +700,11 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
     if others:
         r = s.loc[others[0]]
         txt = f"The {others[0]} model reaches {_auc_text(r, confidence)}"
-        if pd.notna(r.get("lr_p_value", float("nan"))):
-            txt += (" and adds predictive value beyond NPS" if r["lr_p_value"] < alpha
+        p_added = r.get("test_p_value", float("nan"))
+        if pd.notna(p_added):
+            txt += (" and adds predictive value beyond NPS" if p_added < alpha
                     else " and does not add significant predictive value beyond NPS")
-            txt += f" (likelihood-ratio test {fmt_p(r['lr_p_value'])})"
+            txt += f" ({_test_name(value)}, {fmt_p(p_added)})"
         for m in others[1:]:
             r2 = s.loc[m]
             txt += (f"; the {m} model reaches AUC {r2['auc']:.2f} ({r2['auc_ci_low']:.2f} to {r2['auc_ci_high']:.2f}; "
@@ -739,8 +740,16 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
     return out[:6]
 
 
+def _test_name(value) -> str:
+    """Plain-words name of the test behind ``test_p_value`` of a predictive-value result."""
+    method = getattr(value, "test_method", None) or "likelihood-ratio test"
+    if method.startswith("wild cluster score bootstrap"):
+        return "cluster score bootstrap over accounts"
+    return method
+
+
 def predictive_table_html(value, *, confidence=0.95) -> str:
-    """Model comparison table (AUC with CI, cross-validated AUC, Brier, calibration, LR test)."""
+    """Model comparison table (AUC with CI, cross-validated AUC, Brier, calibration, test of added value)."""
     s = value.summary
     disp = pd.DataFrame({
         "Model": s["model"], "Predictors": s["n_predictors"].astype(str),
@@ -748,11 +757,13 @@ def predictive_table_html(value, *, confidence=0.95) -> str:
         _conf(confidence): [f"{a:.2f} to {b:.2f}" for a, b in zip(s["auc_ci_low"], s["auc_ci_high"])],
         "CV AUC": s["cv_auc"].map(lambda v: f"{v:.2f}"), "Brier": s["brier"].map(lambda v: f"{v:.3f}"),
         "Calibration slope": s["calibration_slope"].map(lambda v: f"{v:.2f}"),
-        "LR test vs base": s["lr_p_value"].map(lambda p: "–" if pd.isna(p) else fmt_p(p)),
+        f"Adds to {value.base or 'base'}": s["test_p_value"].map(lambda p: "–" if pd.isna(p) else fmt_p(p)),
     })
     return table_html(disp, caption="How well each model predicts churn",
                       note=f"n = {_n(s['n'].iloc[0])} account snapshots, {_n(s['n_events'].iloc[0])} churned. "
-                           "AUC 0.5 = chance; cross-validated AUC is the honest out-of-sample figure.")
+                           "AUC 0.5 = chance; cross-validated AUC is the honest out-of-sample figure. "
+                           f"'Adds to {value.base or 'base'}': p-value that the model's extra predictors add "
+                           f"nothing ({_test_name(value)}).")
 
 
 def churn_rate_table_html(table: pd.DataFrame, *, label: str, confidence=0.95) -> str:

@@ -483,7 +483,10 @@ def test_predictive_value_table_shape(pv):
     s = pv.summary
     assert list(s.columns) == ["model", "n_predictors", "n", "n_events", "auc", "auc_ci_low",
                                "auc_ci_high", "cv_auc", "brier", "log_loss",
-                               "calibration_slope", "lr_stat", "lr_df", "lr_p_value"]
+                               "calibration_slope", "lr_stat", "lr_df", "lr_p_value",
+                               "wald_stat", "wald_df", "wald_p_value", "score_stat",
+                               "score_df", "score_p_value", "score_boot_p_value",
+                               "test_p_value"]
     assert list(s["model"]) == list(MODELS)
     assert list(s["n_predictors"]) == [1, 3, 4]
     assert pv.predictors == MODELS
@@ -518,6 +521,175 @@ def test_lr_stat_equals_statsmodels_llr(pv):
     assert s.loc["nps+drivers", "lr_stat"] == pytest.approx(2 * (big.llf - small.llf), rel=1e-8)
     assert s.loc["nps", "auc"] == pytest.approx(
         _delong(df["churned"].to_numpy(), np.asarray(small.fittedvalues))[0][0])
+
+
+def test_without_cluster_the_quoted_p_value_is_the_lr_test(pv):
+    s = pv.summary
+    assert s[["wald_stat", "wald_df", "wald_p_value", "score_stat", "score_df",
+              "score_p_value", "score_boot_p_value"]].isna().all().all()
+    pd.testing.assert_series_equal(s["test_p_value"], s["lr_p_value"], check_names=False)
+    assert pv.test_method == "likelihood-ratio test"
+    # model-based covariance without cluster
+    cov = pv.cov_params["nps+drivers"]
+    assert list(cov.index) == list(cov.columns) == ["const", *MODELS["nps+drivers"]]
+    assert np.all(np.linalg.eigvalsh(cov.to_numpy()) > 0)
+
+
+@pytest.fixture(scope="module")
+def pv_cluster():
+    # 120 accounts, each seen at three dates (rows 0-119, 120-239, 240-359).
+    df = _accounts(seed=21, n=360).assign(account=np.tile(np.arange(120), 3))
+    return df, churn.predictive_value(df, models=MODELS, base="nps", cluster="account",
+                                      n_boot=200, random_state=4)
+
+
+def test_cluster_robust_wald_equals_statsmodels_wald_test(pv_cluster):
+    # External cross-check: statsmodels' own cluster-robust fit (default CRV1 small-sample
+    # correction) and its wald_test of the added coefficients.
+    import statsmodels.api as sm
+
+    df, res = pv_cluster
+    X = sm.add_constant(df[MODELS["nps+drivers"]])
+    fit = sm.Logit(df["churned"], X).fit(disp=0, cov_type="cluster",
+                                         cov_kwds={"groups": df["account"].to_numpy()})
+    wt = fit.wald_test("trust = 0, value = 0, ease = 0", scalar=True)
+    s = res.summary.set_index("model")
+    row = s.loc["nps+drivers"]
+    assert row["wald_df"] == 3 == wt.df_denom
+    assert row["wald_stat"] == pytest.approx(float(wt.statistic), rel=1e-8)
+    assert row["wald_p_value"] == pytest.approx(float(wt.pvalue), rel=1e-8)
+    assert row["test_p_value"] == row["score_boot_p_value"]
+    assert res.test_method == "wild cluster score bootstrap (Rademacher weights, 120 clusters)"
+    np.testing.assert_allclose(res.cov_params["nps+drivers"].to_numpy(),
+                               np.asarray(fit.cov_params()), rtol=1e-8)
+    np.testing.assert_allclose(res.coefficients["nps+drivers"].to_numpy(),
+                               np.asarray(fit.params), rtol=1e-8)
+    # the LR columns are kept (and ignore the clustering)
+    assert row["lr_df"] == 3 and np.isfinite(row["lr_p_value"])
+
+
+def test_cluster_wald_is_nan_for_the_base_and_non_nested_models(pv_cluster):
+    _, res = pv_cluster
+    s = res.summary.set_index("model")
+    for name in ("nps", "drivers"):
+        assert s.loc[name, ["wald_stat", "wald_df", "wald_p_value", "score_stat", "score_df",
+                            "score_p_value", "score_boot_p_value",
+                            "test_p_value"]].isna().all()
+    assert res.summary.loc[res.summary["model"] == "nps", "lr_p_value"].isna().all()
+
+
+def test_cluster_wald_of_triplicated_rows_equals_row_robust_wald_of_the_original():
+    # Every account appears three times with identical rows.  The cluster sums of the
+    # scores are three times the row scores of the original and the bread a third, so the
+    # Wald statistic equals the original's row-robust (HC0) Wald statistic up to the
+    # small-sample factor; the naive LR statistic is three times the original's.
+    import statsmodels.api as sm
+
+    df = _accounts(seed=22, n=250)
+    one = churn.predictive_value(df.assign(account=np.arange(250)), models=MODELS, base="nps",
+                                 cluster="account", n_boot=100, random_state=0)
+    tripled = pd.concat([df.assign(account=np.arange(250))] * 3, ignore_index=True)
+    three = churn.predictive_value(tripled, models=MODELS, base="nps", cluster="account",
+                                   n_boot=100, random_state=0)
+    a = one.summary.set_index("model").loc["nps+drivers"]
+    b = three.summary.set_index("model").loc["nps+drivers"]
+    assert b["lr_stat"] == pytest.approx(3 * a["lr_stat"], rel=1e-6)
+    g, k = 250, 5
+    f_one = g / (g - 1) * (g - 1) / (g - k)
+    f_three = g / (g - 1) * (3 * g - 1) / (3 * g - k)
+    assert b["wald_stat"] == pytest.approx(a["wald_stat"] * f_one / f_three, rel=1e-6)
+    hc0 = sm.Logit(df["churned"], sm.add_constant(df[MODELS["nps+drivers"]])).fit(
+        disp=0, cov_type="HC0")
+    assert a["wald_stat"] == pytest.approx(
+        float(hc0.wald_test("trust = 0, value = 0, ease = 0", scalar=True).statistic) / f_one,
+        rel=1e-6)
+
+
+def test_cluster_wald_with_too_few_clusters_warns_and_is_nan():
+    # 3 clusters cannot estimate the covariance of 3 added coefficients (rank <= 2).
+    df = _accounts(seed=23, n=300).assign(g=lambda d: np.arange(len(d)) % 3)
+    with pytest.warns(RuntimeWarning, match=r"tests of model 'nps\+drivers' against 'nps' "
+                                            r"are undefined: 3 clusters .* 3 added coefficients"):
+        res = churn.predictive_value(df, models=MODELS, base="nps", cluster="g", cv=2,
+                                     n_boot=100, random_state=0)
+    row = res.summary.set_index("model").loc["nps+drivers"]
+    assert np.isnan(row["wald_stat"]) and np.isnan(row["test_p_value"])
+    assert np.isnan(row["score_stat"]) and np.isnan(row["score_boot_p_value"])
+    assert row["wald_df"] == 3 and np.isfinite(row["lr_p_value"])
+
+
+def test_cluster_score_test_with_one_row_per_cluster_matches_statsmodels_hc0_score_test():
+    # External reference: statsmodels' robust score test of omitted variables,
+    # Logit(...).fit().score_test(exog_extra, cov_type="HC0"), whose middle matrix is
+    # n * cov(score rows) (centred, ddof=1).  Ours uses the uncentred sum S'S of the cluster
+    # scores; with one row per cluster the two differ only by that rank-one centring, so by
+    # Sherman-Morrison T_ours = a / (1 + a / n) with a = T_statsmodels * n / (n - 1).
+    import statsmodels.api as sm
+
+    df = _accounts(seed=24, n=400).assign(row=np.arange(400))
+    res = churn.predictive_value(df, models=MODELS, base="nps", cluster="row", n_boot=100,
+                                 random_state=0)
+    row = res.summary.set_index("model").loc["nps+drivers"]
+    base = sm.Logit(df["churned"], sm.add_constant(df[["nps"]])).fit(disp=0)
+    st = base.score_test(exog_extra=df[["trust", "value", "ease"]].to_numpy(), cov_type="HC0")
+    n = len(df)
+    a = float(st.statistic) * n / (n - 1)
+    assert row["score_df"] == 3 == st.k_constraint
+    assert row["score_stat"] == pytest.approx(a / (1 + a / n), rel=1e-7)
+    assert row["score_p_value"] == pytest.approx(stats.chi2.sf(a / (1 + a / n), 3), rel=1e-6)
+
+
+def test_cluster_score_statistic_of_triplicated_rows_equals_the_original():
+    # Triplicating every account triples its cluster score sums and the information matrix, so
+    # the projected scores triple and U' (S'S)^-1 U is unchanged -- unlike the naive LR test.
+    df = _accounts(seed=22, n=250).assign(account=np.arange(250))
+    one = churn.predictive_value(df, models=MODELS, base="nps", cluster="account",
+                                 n_boot=100, random_state=0)
+    three = churn.predictive_value(pd.concat([df] * 3, ignore_index=True), models=MODELS,
+                                   base="nps", cluster="account", n_boot=100, random_state=0)
+    a = one.summary.set_index("model").loc["nps+drivers"]
+    b = three.summary.set_index("model").loc["nps+drivers"]
+    assert b["score_stat"] == pytest.approx(a["score_stat"], rel=1e-8)
+    assert b["lr_stat"] == pytest.approx(3 * a["lr_stat"], rel=1e-6)
+
+
+def test_score_bootstrap_enumerates_every_sign_pattern_when_clusters_are_few():
+    # 8 clusters: 2**7 = 128 distinct |statistics| <= n_boot, so the p-value is exact: the share
+    # of the 256 sign vectors whose statistic reaches the observed one, computed here by brute
+    # force from the cluster scores rebuilt with statsmodels' score_obs of the full model.
+    import itertools
+
+    import statsmodels.api as sm
+
+    df = _accounts(seed=25, n=240).assign(g=lambda d: np.arange(len(d)) % 8)
+    models = {"nps": ["nps"], "nps+trust": ["nps", "trust"]}
+    res = churn.predictive_value(df, models=models, base="nps", cluster="g", cv=2,
+                                 n_boot=200, random_state=0)
+    row = res.summary.set_index("model").loc["nps+trust"]
+    base = sm.Logit(df["churned"], sm.add_constant(df[["nps"]])).fit(disp=0)
+    full = sm.Logit(df["churned"], sm.add_constant(df[["nps", "trust"]]))
+    params0 = np.r_[base.params.to_numpy(), 0.0]
+    obs = full.score_obs(params0)  # rows' scores at the restricted estimate
+    info = -full.hessian(params0)
+    cl = np.vstack([obs[df["g"].to_numpy() == k].sum(0) for k in range(8)])
+    proj = cl[:, 2] - cl[:, :2] @ np.linalg.solve(info[:2, :2], info[:2, 2])
+    stat = proj.sum() ** 2 / (proj ** 2).sum()
+    assert row["score_stat"] == pytest.approx(stat, rel=1e-8)
+    flips = np.array(list(itertools.product([-1, 1], repeat=8)))
+    t = (flips @ proj) ** 2 / (proj ** 2).sum()
+    assert row["score_boot_p_value"] == pytest.approx(np.mean(t >= stat * (1 - 1e-10)),
+                                                      abs=1e-12)
+    assert row["score_boot_p_value"] * 128 == pytest.approx(round(row["score_boot_p_value"]
+                                                                  * 128))
+
+
+def test_score_bootstrap_is_reproducible_and_depends_on_the_seed(pv_cluster):
+    df, res = pv_cluster
+    again = churn.predictive_value(df, models=MODELS, base="nps", cluster="account",
+                                   n_boot=200, random_state=4)
+    pd.testing.assert_frame_equal(res.summary, again.summary)
+    p = res.summary.set_index("model").loc["nps+drivers", "score_boot_p_value"]
+    assert 0 < p <= 1 and (p * 201) == pytest.approx(round(p * 201))  # (1 + k) / (n_boot + 1)
 
 
 def test_predictive_value_is_reproducible_with_a_seed():
