@@ -143,7 +143,8 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
     look = set(waves_seen[-lookback_waves:])
     r = resp[resp["wave"].isin(look)]
     g = r.groupby("account_id")
-    feats = _mix_by_account(r)
+    # every account that answered in the lookback, even if none of its answers has an LTR score
+    feats = _mix_by_account(r).reindex(g.size().index)
     feats["n_responses"] = g.size()
     if "contact_id" in r and r["contact_id"].notna().any():
         feats["n_respondents"] = g["contact_id"].nunique()

@@ -141,3 +141,25 @@ def test_freshness_bad_lags(sample):
         score_freshness(sample, as_of="2025-01-01", lags=())
     with pytest.raises(ParameterError, match=r"'lags' parameter of score_freshness must be an int >= 0\. Got -1"):
         score_freshness(sample, as_of="2025-01-01", lags=(-1,))
+
+
+def test_account_whose_lookback_answers_lack_ltr_keeps_its_counts_and_driver_means(sample):
+    # Regression: an account that answered in the lookback only with driver ratings (the LTR
+    # question skipped) has no NPS but must keep n_responses and its driver means; before the
+    # fix every one of its features was dropped with the missing NPS.
+    p = copy.deepcopy(sample)
+    base = snapshot(sample, as_of=AS_OF).set_index("account_id")
+    account = base.index[(base["n_responses"] >= 2)][0]
+    r = p.responses
+    mine = (r["account_id"] == account) & (r["responded_at"] < AS_OF)
+    r.loc[mine, "ltr"] = np.nan
+    snap = snapshot(p, as_of=AS_OF).set_index("account_id")
+    row, before = snap.loc[account], base.loc[account]
+    assert np.isnan(row["nps"]) and row["nps_band"] == "no response"
+    assert row["n_responses"] == before["n_responses"] >= 2
+    assert row["n_respondents"] == before["n_respondents"]
+    for d in p.drivers:
+        assert row[d] == pytest.approx(before[d], nan_ok=True)
+    assert row["trust"] == row["trust"]  # a real mean, not NaN
+    others = snap.index != account
+    pd.testing.assert_frame_equal(snap[others], base[others])
