@@ -835,6 +835,8 @@ class PredictiveValueResult(Result):
     ----------
     summary : pandas.DataFrame
         One row per model (columns listed in :func:`predictive_value`).
+    odds_ratios : pandas.DataFrame
+        Adjusted odds ratios of every model's predictors (see :func:`predictive_value`).
     comparisons : pandas.DataFrame
         Pairwise AUC differences: model_a, model_b, auc_diff, se, ci_low,
         ci_high, p_value.
@@ -1098,6 +1100,13 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
         ``cov_params`` maps each model name to the covariance matrix of its
         coefficients (cluster-robust with ``cluster``, model-based
         otherwise), indexed like ``coefficients``.
+
+        ``odds_ratios`` has one row per (model, predictor) of the full-data
+        logistic fits: ``model``, ``predictor``, ``coef`` (log odds ratio per
+        unit of the predictor, adjusted for the model's other predictors),
+        ``se`` (cluster-robust with ``cluster``), ``odds_ratio``,
+        ``ci_low``, ``ci_high`` (its Wald interval at ``confidence``), ``z``
+        and ``p_value``.
 
         ``comparisons`` has one row per pair of models (in the order given)
         with ``model_a``, ``model_b``, ``auc_diff`` (a minus b), ``se``,
@@ -1409,6 +1418,19 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
                            columns=["const", *predictors[name]])
         for name in names
     }
+    or_rows = []
+    for name in names:
+        b = np.asarray(fits[name].params, float)
+        se = np.sqrt(np.diag(covs[name]))
+        for j, col in enumerate(predictors[name], start=1):
+            zj = b[j] / se[j] if se[j] > 0 else np.nan
+            or_rows.append({"model": name, "predictor": col, "coef": b[j], "se": se[j],
+                            "odds_ratio": float(np.exp(b[j])),
+                            "ci_low": float(np.exp(b[j] - z * se[j])),
+                            "ci_high": float(np.exp(b[j] + z * se[j])),
+                            "z": zj, "p_value": float(2 * stats.norm.sf(abs(zj)))})
+    out.odds_ratios = pd.DataFrame(or_rows, columns=["model", "predictor", "coef", "se", "odds_ratio",
+                                                     "ci_low", "ci_high", "z", "p_value"])
     out.auc_method = auc_method
     out.test_method = (
         None if base is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from datetime import date
 from pathlib import Path
 
@@ -215,14 +216,16 @@ def table_html(df: pd.DataFrame, *, caption: str | None = None, note: str | None
 
     An empty table is replaced by its caption and a sentence saying so.
     """
+    cap = f"<p class='kr-caption'><strong>{html.escape(caption)}</strong></p>" if caption else ""  # bold in Lab too
     if len(df) == 0:
-        cap = f"<p><strong>{html.escape(caption)}</strong></p>" if caption else ""
-        return cap + f"<p class='kr-note'>Nothing to show{': ' + html.escape(note) if note else '.'}</p>"
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+        return (f"<div class='kr-block'>{cap}<p class='kr-note'>Nothing to show"
+                f"{': ' + html.escape(note) if note else '.'}</p></div>")
     body = df.to_html(index=False, escape=True, border=0, classes="kr-table")
-    body = body.replace('<table border="0" class="dataframe kr-table">', f'<table class="kr-table">{cap}', 1)
+    # one class whatever pandas writes (pandas 3 dropped border="0" from the opening tag)
+    body = re.sub(r"<table\b[^>]*>", '<table class="kr-table">', body, count=1)
     foot = f"<p class='kr-note'>{html.escape(note)}</p>" if note else ""
-    return body + foot
+    # a block, not <caption>: WeasyPrint can break a page between a caption and its table
+    return f"<div class='kr-block'>{cap}{body}{foot}</div>"
 
 
 def nps_table_html(table: pd.DataFrame, *, by=None, confidence=0.95, min_n=5, caption=None) -> str:
@@ -390,7 +393,9 @@ h3 { font-size: 11pt; }
 table { border-collapse: collapse; font-size: 8pt; max-width: 100%; table-layout: auto; margin: 6pt 0; }
 th, td { border-bottom: 1px solid #ddd; padding: 2pt 5pt; text-align: right; word-wrap: break-word; }
 th { background: #eef2f6; } td:first-child, th:first-child { text-align: left; }
-caption { caption-side: top; text-align: left; font-weight: bold; padding: 2pt 0; }
+.kr-caption { font-weight: bold; margin: 6pt 0 0 0; page-break-after: avoid; }
+.kr-block { page-break-inside: avoid; }  /* keep a caption with its rows; taller than a page still splits */
+h2, h3 { page-break-after: avoid; }
 .kr-note { font-size: 8pt; color: #555; margin-top: 0; }
 img { max-width: 100%; page-break-inside: avoid; }
 .kr-manifest { page-break-before: always; } .kr-manifest td { text-align: left; font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; }
@@ -644,6 +649,54 @@ def _auc_text(row, confidence) -> str:
             f"cross-validated {row['cv_auc']:.2f})")
 
 
+def _protective_drivers_text(value, model, base, confidence) -> str | None:
+    """Sentence naming the predictors whose adjusted odds ratio is below 1 with its whole CI."""
+    table = getattr(value, "odds_ratios", None)
+    if table is None or not len(table):
+        return None
+    extra = [c for c in value.predictors[model] if c not in value.predictors.get(base, [])]
+    t = table[(table["model"] == model) & table["predictor"].isin(extra)]
+    if not len(t):
+        return None
+    held = "NPS and the other drivers" if value.predictors.get(base) else "the other drivers"
+    protective = t[t["ci_high"] < 1].sort_values("z").head(3)
+    if not len(protective):
+        return (f"Holding {held} fixed, no single driver is clearly associated with churn "
+                f"(every odds ratio's {_conf(confidence)} includes 1).")
+    items = [f"{driver_label(r.predictor)} (odds ratio {_ratio(r.odds_ratio)} per scale point, {_conf(confidence)} "
+             f"{_ratio(r.ci_low)} to {_ratio(r.ci_high)})" for r in protective.itertuples()]
+    if len(items) == 1:
+        return (f"Holding {held} fixed, the driver most clearly linked to lower churn is {items[0]}; the drivers "
+                f"are correlated, so this ranking is tentative.")
+    listed = ", ".join(items[:-1]) + " and " + items[-1]
+    return (f"Holding {held} fixed, the drivers most clearly linked to lower churn are {listed}; the drivers are "
+            f"correlated, so their order is tentative.")
+
+
+def _ratio(x) -> str:
+    """Odds ratio with 2 decimals, or up to 4 where fewer would round an interval bound onto 1."""
+    for digits in (2, 3, 4):
+        text = f"{x:.{digits}f}"
+        if float(text) != 1 or x == 1:
+            break
+    return text
+
+
+def odds_ratio_table_html(value, *, model, confidence=0.95) -> str:
+    """Adjusted odds ratios of churn per scale point of each predictor of one model."""
+    t = value.odds_ratios[value.odds_ratios["model"] == model]
+    disp = pd.DataFrame({
+        "Predictor": t["predictor"].map(lambda c: "NPS" if c.lower() == "nps" else driver_label(c).capitalize()),
+        "Odds ratio": t["odds_ratio"].map(lambda v: f"{v:.2f}"),
+        _conf(confidence): [f"{_ratio(a)} to {_ratio(b)}" for a, b in zip(t["ci_low"], t["ci_high"])],
+        "p": t["p_value"].map(fmt_p),
+    })
+    clustered = " Standard errors allow for an account appearing at several dates." if value.cluster else ""
+    return table_html(disp, caption=f"Churn odds per point, {model} model (adjusted for each other)",
+                      note="Below 1: higher ratings, less churn. Among correlated drivers an odds ratio above 1 "
+                           "often reflects their overlap (suppression) rather than a harmful effect." + clustered)
+
+
 def _rate(row, confidence, show_conf=True) -> str:
     ci = f"{_conf(confidence)} " if show_conf else ""
     return (f"{100 * row['churn_rate']:.0f} % ({ci}{100 * row['ci_low']:.0f} % to {100 * row['ci_high']:.0f} %, "
@@ -710,13 +763,21 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
             txt += (f"; the {m} model reaches AUC {r2['auc']:.2f} ({r2['auc_ci_low']:.2f} to {r2['auc_ci_high']:.2f}; "
                     f"cross-validated {r2['cv_auc']:.2f})")
         out.append(txt + ".")
+        drivers_text = _protective_drivers_text(value, others[0], base, confidence)
+        if drivers_text:
+            out.append(drivers_text)
     if by_nps is not None and len(by_nps):
         t = by_nps.set_index("level")
         lo, hi = "NPS below 0", "NPS 50 or more"
+        silent = "no response" in t.index and t.loc["no response", "n"] > 0
         if lo in t.index and hi in t.index and t.loc[lo, "n"] > 0 and t.loc[hi, "n"] > 0:
-            out.append(f"Accounts with an NPS below 0 churned at {_rate(t.loc[lo], confidence)}, against "
-                       f"{_rate(t.loc[hi], confidence, False)} for accounts at +50 or more.")
-        if "no response" in t.index and t.loc["no response", "n"] > 0:
+            txt = (f"Accounts with an NPS below 0 churned at {_rate(t.loc[lo], confidence)}, against "
+                   f"{_rate(t.loc[hi], confidence, False)} for accounts at +50 or more")
+            if silent:
+                txt += (f"; silent accounts (no response in the lookback) at "
+                        f"{_rate(t.loc['no response'], confidence, False)}")
+            out.append(txt + ".")
+        elif silent:
             out.append(f"Silent accounts (no response in the lookback) churned at "
                        f"{_rate(t.loc['no response'], confidence)}.")
     if by_trend is not None and len(by_trend):
@@ -774,7 +835,8 @@ def churn_rate_table_html(table: pd.DataFrame, *, label: str, confidence=0.95) -
         "Churn rate": (100 * table["churn_rate"]).map(fmt_pct),
         _conf(confidence): [fmt_ci(100 * a, 100 * b, pct=True) for a, b in zip(table["ci_low"], table["ci_high"])],
     })
-    return table_html(disp, caption=f"Churn rate by {label.lower()}")
+    lead = label if label[:2].isupper() else label[:1].lower() + label[1:]  # keep "NPS", lower "Response"
+    return table_html(disp, caption=f"Churn rate by {lead}")
 
 
 def cox_table_html(summary: pd.DataFrame, *, confidence=0.95, n=None, n_events=None) -> str:

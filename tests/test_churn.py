@@ -568,6 +568,31 @@ def test_cluster_robust_wald_equals_statsmodels_wald_test(pv_cluster):
     assert row["lr_df"] == 3 and np.isfinite(row["lr_p_value"])
 
 
+def test_odds_ratios_equal_statsmodels_intervals_with_and_without_clusters(pv, pv_cluster):
+    # External reference: statsmodels Logit conf_int (model-based, and CRV1 cluster-robust),
+    # exponentiated; odds ratios are per unit of each predictor, adjusted for the others.
+    import statsmodels.api as sm
+
+    df, res = pv_cluster
+    cols = MODELS["nps+drivers"]
+    fit = sm.Logit(df["churned"], sm.add_constant(df[cols])).fit(
+        disp=0, cov_type="cluster", cov_kwds={"groups": df["account"].to_numpy()})
+    t = res.odds_ratios[res.odds_ratios["model"] == "nps+drivers"].set_index("predictor")
+    assert list(t.index) == cols
+    np.testing.assert_allclose(t["odds_ratio"], np.exp(fit.params[cols]), rtol=1e-8)
+    np.testing.assert_allclose(t[["ci_low", "ci_high"]], np.exp(fit.conf_int().loc[cols]), rtol=1e-8)
+    np.testing.assert_allclose(t["p_value"], fit.pvalues[cols], rtol=1e-6)
+    assert list(res.odds_ratios.columns) == ["model", "predictor", "coef", "se", "odds_ratio",
+                                             "ci_low", "ci_high", "z", "p_value"]
+    assert len(res.odds_ratios) == sum(len(c) for c in MODELS.values())
+
+    plain = sm.Logit(_accounts(seed=11)["churned"],
+                     sm.add_constant(_accounts(seed=11)[["trust", "value", "ease"]])).fit(disp=0)
+    t = pv.odds_ratios[pv.odds_ratios["model"] == "drivers"].set_index("predictor")
+    np.testing.assert_allclose(t[["ci_low", "ci_high"]],
+                               np.exp(plain.conf_int().loc[["trust", "value", "ease"]]), rtol=1e-7)
+
+
 def test_cluster_wald_is_nan_for_the_base_and_non_nested_models(pv_cluster):
     _, res = pv_cluster
     s = res.summary.set_index("model")

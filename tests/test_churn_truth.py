@@ -97,6 +97,13 @@ def test_sample_true_causes_are_among_the_three_strongest_drivers(sample_value):
     causes = TRUTH["churn_causes"]
     assert set(causes) <= set(top3), z.sort_values()
     assert (z[causes] < 0).all()  # protective, as in the truth
+    # Ranked by the protective (negative) adjusted effect -- the direction the truth has -- the
+    # two causes rank first and second on the sample: z value for money -2.67, trust -2.24, next
+    # satisfaction -1.06.  Same order in the odds-ratio table the study prints.
+    assert set(z.sort_values().index[:2]) == set(causes), z.sort_values()
+    t = res.odds_ratios[res.odds_ratios["model"] == "NPS + drivers"].set_index("predictor")
+    assert set(t.loc[list(DRIVERS), "odds_ratio"].sort_values().index[:2]) == set(causes)
+    assert (t.loc[causes, "ci_high"] < 1).all()  # both protective at 95 %
 
 
 # ---------------------------------------------------------------------------

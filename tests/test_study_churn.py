@@ -35,7 +35,18 @@ def test_pdf_answers_with_numbers_and_intervals(run):
                      r"(significant )?predictive value beyond NPS \(cluster score bootstrap over "
                      r"accounts, p [=<] 0\.\d+\)", text)
     assert re.search(r"NPS below 0 churned at \d+ % \(95 % CI \d+ % to \d+ %", text)
+    # the truth's protective drivers (value for money, trust) are the ones named, with intervals
+    assert re.search(r"Holding NPS and the other drivers fixed, the drivers? most clearly linked to lower churn "
+                     r"(is|are) value for money \(odds ratio 0\.\d\d per scale point, 95 % CI 0\.\d+ to 0\.\d+\)",
+                     text)
     assert "Freshness" in text
+
+
+def test_pdf_tables_carry_their_captions(run):
+    text = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(str(run / "findings.pdf")).pages))
+    for caption in ("How well each model predicts churn", "Churn odds per point, NPS + drivers model",
+                    "Churn rate by NPS band", "Churn rate by response-rate trend"):
+        assert caption in text, caption
 
 
 def test_pdf_has_no_code_and_no_personal_data(run):
