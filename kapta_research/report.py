@@ -395,7 +395,7 @@ th, td { border-bottom: 1px solid #ddd; padding: 2pt 5pt; text-align: right; wor
 th { background: #eef2f6; } td:first-child, th:first-child { text-align: left; }
 .kr-caption { font-weight: bold; margin: 6pt 0 0 0; page-break-after: avoid; }
 .kr-block { page-break-inside: avoid; }  /* keep a caption with its rows; taller than a page still splits */
-h2, h3 { page-break-after: avoid; }
+h2, h3, .text_cell { page-break-after: avoid; }  /* a section's heading and text stay with its first output */
 .kr-note { font-size: 8pt; color: #555; margin-top: 0; }
 img { max-width: 100%; page-break-inside: avoid; }
 .kr-manifest { page-break-before: always; } .kr-manifest td { text-align: left; font-family: "DejaVu Sans Mono", monospace; font-size: 7pt; }
