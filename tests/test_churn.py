@@ -664,6 +664,37 @@ def test_cluster_score_test_with_one_row_per_cluster_matches_statsmodels_hc0_sco
     assert row["score_p_value"] == pytest.approx(stats.chi2.sf(a / (1 + a / n), 3), rel=1e-6)
 
 
+def test_cluster_score_test_equals_the_textbook_form_whatever_the_column_order():
+    # Second formula: LM = w' (R A^-1 B A^-1 R')^-1 w with w = R A^-1 U (the form statsmodels'
+    # _lm_robust documents), A the information of the full model at the restricted estimate, B
+    # the sum of outer products of cluster score sums -- built from statsmodels' score_obs and
+    # hessian.  Base predictor in the middle of the larger model; string cluster labels.
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(3)
+    n = 600
+    df = pd.DataFrame({"x1": rng.normal(size=n), "x2": rng.normal(size=n), "x3": rng.normal(size=n),
+                       "g": [f"acc{i % 150}" for i in range(n)]})
+    df["y"] = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + 0.5 * df.x2 + 0.2 * df.x1)))).astype(int)
+    stats_ = []
+    for order in (["x1", "x2", "x3"], ["x2", "x3", "x1"]):
+        res = churn.predictive_value(df, models={"b": ["x2"], "full": order}, base="b", outcome="y",
+                                     cluster="g", n_boot=200, random_state=0)
+        stats_.append(res.summary.iloc[1]["score_stat"])
+    base = sm.Logit(df.y, sm.add_constant(df[["x2"]])).fit(disp=0)
+    full = sm.Logit(df.y, sm.add_constant(df[["x1", "x2", "x3"]]))
+    p0 = np.r_[base.params["const"], 0, base.params["x2"], 0]
+    obs, a_inv = full.score_obs(p0), np.linalg.inv(-full.hessian(p0))
+    sums = np.zeros((150, 4))
+    np.add.at(sums, pd.factorize(df.g)[0], obs)
+    r = np.zeros((2, 4))
+    r[0, 1] = r[1, 3] = 1
+    w = r @ a_inv @ sums.sum(0)
+    lm = w @ np.linalg.solve(r @ a_inv @ (sums.T @ sums) @ a_inv @ r.T, w)
+    assert stats_[0] == pytest.approx(lm, rel=1e-8)
+    assert stats_[1] == pytest.approx(lm, rel=1e-8)
+
+
 def test_cluster_score_statistic_of_triplicated_rows_equals_the_original():
     # Triplicating every account triples its cluster score sums and the information matrix, so
     # the projected scores triple and U' (S'S)^-1 U is unchanged -- unlike the naive LR test.
