@@ -1,0 +1,28 @@
+"""Study outputs: saved tables and figures, key-finding sentences, the PDF.
+
+Numbers are formatted here, for people; the analysis functions return raw
+floats.  Every sentence that states an estimate carries its confidence
+interval and n.
+
+Submodules: :mod:`.format` (numbers as text), :mod:`.html` (tables, title,
+findings, manifest), :mod:`.pdf` (notebook to PDF), :mod:`.context` (where a
+run writes), :mod:`.findings` (per-study wording).  Everything is re-exported
+here, so ``kr.report.<name>`` works as before.
+"""
+from .context import StudyContext
+from .findings import (churn_findings, churn_scope_lines, driver_findings, driver_scope_lines, nps_findings,
+                       nps_sentence, scope_lines)
+from .format import _and, _conf, _n, _ratio, _share, driver_label, fmt_ci, fmt_p, fmt_pct, fmt_points
+from .html import (churn_rate_table_html, compare_table_html, cox_table_html, findings_html, freshness_table_html,
+                   importance_table_html, ipa_table_html, logrank_html, manifest_html, mix_table_html,
+                   nps_table_html, odds_ratio_table_html, predictive_table_html, rates_table_html, show,
+                   table_html, title_html, transition_table_html)
+from .pdf import PRINT_CSS, notebook_to_pdf
+
+__all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
+           "fmt_p", "nps_sentence", "nps_findings", "table_html", "nps_table_html", "compare_table_html",
+           "title_html", "findings_html", "manifest_html", "show", "notebook_to_pdf", "driver_label",
+           "driver_findings", "driver_scope_lines", "importance_table_html", "transition_table_html",
+           "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
+           "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
+           "logrank_html"]

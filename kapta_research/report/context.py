@@ -1,0 +1,40 @@
+"""Where a study run writes its tables and figures."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import REPORTS_DIR
+
+__all__ = ["StudyContext"]
+
+
+class StudyContext:
+    """Where a study run writes its tables and figures.
+
+    Parameters
+    ----------
+    study : str
+        Study name.
+    output_dir : str
+        The run folder (set by the runner); empty in an interactive session,
+        which then writes to ``reports/<study>/interactive``.
+    """
+
+    def __init__(self, study: str, *, output_dir: str = ""):
+        self.study = study
+        self.output_dir = Path(output_dir) if output_dir else REPORTS_DIR / study / "interactive"
+        (self.output_dir / "tables").mkdir(parents=True, exist_ok=True)
+        (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
+
+    def save_table(self, df: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Write ``tables/<name>.csv`` (deterministic formatting) and return ``df``."""
+        df.to_csv(self.output_dir / "tables" / f"{name}.csv", index=False, lineterminator="\n",
+                  float_format="%.10g")
+        return df
+
+    def save_figure(self, ax, name: str) -> None:
+        """Write ``figures/<name>.png`` (Jupyter's inline backend shows the figure at the end of the cell)."""
+        fig = ax.figure if hasattr(ax, "figure") else ax
+        fig.savefig(self.output_dir / "figures" / f"{name}.png", dpi=150, bbox_inches="tight")
