@@ -47,13 +47,15 @@ import yaml
 
 from .errors import DataError, KaptaError
 from .schema import (DATE_COLUMNS, DRIVER_SCALE, DRIVERS, LTR_SCALE, PRIMARY_KEYS,
-                     ROLES, TABLES)
+                     ROLES, TABLES, empty_column)
 
 __all__ = ["Programme", "ProgrammeError", "load_programme", "load_sample", "read_table",
            "validate_programme", "data_hash"]
 
 CONFIG_NAMES = ("programme.yaml", "programme.yml", "programme.toml")
 READ_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
+#: The only table a programme must have; every other table is optional.
+REQUIRED_TABLES = ("responses",)
 
 
 class ProgrammeError(DataError):
@@ -96,6 +98,22 @@ class Programme:
         Table name -> file it was read from.
     data_hash : str
         SHA-256 over the input files' bytes (for the run manifest).
+    load_notes : dict of str to dict of str to int
+        Per table, counts of what loading did to the file's rows (a table
+        appears only when something happened; ``{}`` when nothing did):
+
+        - ``dropped_preview`` -- survey-preview responses dropped (Qualtrics
+          ``Status`` / ``DistributionChannel`` "preview");
+        - ``dropped_unfinished`` -- unfinished responses dropped (Qualtrics
+          ``Finished`` false; kept with ``keep_unfinished: true``);
+        - ``dropped_footer_rows`` -- report footer lines dropped ("Grand
+          Totals ...", "Confidential Information", "Copyright ...");
+        - ``dropped_blank_rows`` -- empty lines dropped;
+        - ``linked_to_invitations`` / ``not_linked`` -- responses without an
+          ``invitation_id`` that were (not) linked to an invitation by
+          contact and wave;
+        - ``ids_matched_15_to_18`` -- 15-character Salesforce account ids
+          matched to their 18-character form.
     """
 
     accounts: pd.DataFrame
@@ -111,6 +129,9 @@ class Programme:
     sources: dict = field(default_factory=dict)
     data_hash: str = ""
     location: str = ""
+    load_notes: dict = field(default_factory=dict)
+    #: table -> canonical columns that came from the user's data (see :meth:`provided`)
+    supplied: dict = field(default_factory=dict)
 
     def __repr__(self) -> str:
         # Never print the tables: contacts hold names and e-mail addresses.
@@ -119,6 +140,39 @@ class Programme:
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
+
+    def provided(self, table: str, column: str | None = None) -> bool:
+        """Whether the user supplied ``table`` (and, with ``column``, that column).
+
+        A table counts as provided when a file (or database table) was given
+        or found for it, even one with a header only; a column counts when it
+        came from the data, not filled in as missing by the loader.
+
+        Parameters
+        ----------
+        table : str
+            A canonical table name (see :mod:`kapta_research.schema`).
+        column : str, optional
+            A canonical column of that table.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import kapta_research as kr
+        >>> p = kr.load_sample()
+        >>> p.provided("invitations"), p.provided("responses", "invitation_id")
+        (True, True)
+        """
+        if table not in TABLES:
+            from .errors import ParameterError
+            raise ParameterError(f"The 'table' parameter of provided must be one of {', '.join(TABLES)}. "
+                                 f"Got {table!r} instead.")
+        if table not in self.supplied:
+            return False
+        return True if column is None else column in self.supplied[table]
 
     def respondents(self, *, waves=None, require=(), where=None) -> pd.DataFrame:
         """Responses joined with the account's segment/region/industry and the contact's role.
@@ -544,12 +598,12 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
     out: dict[str, pd.DataFrame] = {}
     for name, spec in TABLES.items():
         if name not in raw:
-            if name in ("accounts", "responses"):
+            if name in REQUIRED_TABLES:
                 problems.append(DataError(
                     f"the programme has no {name} table (required): add {name}.csv (or .xlsx, "
                     f".parquet) or list it under 'tables:' in programme.yaml. Tables found: "
                     f"{', '.join(sorted(raw)) or 'none'}"))
-            out[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in spec["columns"]})
+            out[name] = pd.DataFrame({c: empty_column(name, c) for c in spec["columns"]})
             continue
         df = raw[name]
         src = df.attrs.get("source")
@@ -593,6 +647,9 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
                 problems.append(DataError(f"unknown roles (allowed: {', '.join(ROLES)})", file=src,
                                           column="role", rows=_rows(df, bad), values=list(df["role"][bad])))
             df["role"] = role.astype(object).where(role.notna(), None)
+        for c in spec["columns"]:  # canonical columns the file lacks: missing values of the right dtype
+            if c not in df.columns:
+                df[c] = empty_column(name, c, df.index)
         out[name] = df
     # referential integrity
     if "accounts" in raw and "account_id" in out["accounts"]:
@@ -712,7 +769,9 @@ def load_programme(location) -> Programme:
         df.attrs = {"source": sources.get(t, f"<{t}>")}
         if t in raw and "file_rows" in raw[t].attrs and len(raw[t]) == len(df):
             df.attrs["file_rows"] = raw[t].attrs["file_rows"]
-    return Programme(**tables, name=name, drivers=drivers,
+    supplied = {t: frozenset(c for c in df.columns if c in TABLES[t]["columns"]) for t, df in raw.items()}
+    drivers = [d for d in drivers if d in supplied["responses"]]
+    return Programme(**tables, name=name, drivers=drivers, supplied=supplied, load_notes={},
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
                      data_hash=data_hash([*files, *map(str, cfg_files)]), location=str(location))
