@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .coverage import forecast
 from .io import Programme, load_programme
 
-__all__ = ["quality_checks", "quality_report"]
+__all__ = ["quality_checks", "quality_report", "load_notes_lines"]
 
 
 def quality_checks(programme: Programme) -> pd.DataFrame:
@@ -43,16 +44,17 @@ def quality_checks(programme: Programme) -> pd.DataFrame:
     for d in p.drivers:
         share = r[d].isna().mean() * 100 if len(r) else 0.0
         add(f"missing {d}", share, "%", share > 20, "driver analyses use complete rows")
-    if len(p.invitations):
+    if len(p.invitations) and "invitation_id" in r and r["invitation_id"].notna().any():
         rate = r["invitation_id"].isin(set(p.invitations["invitation_id"])).sum() / len(p.invitations) * 100
         add("response rate", rate, "%", rate < 15)
-    silent = (~p.accounts["account_id"].isin(set(r["account_id"]))).sum()
-    add("accounts with no response", silent, "accounts", silent > 0.3 * len(p.accounts),
-        "their voice is missing from every score")
+    if len(p.accounts):
+        silent = (~p.accounts["account_id"].isin(set(r["account_id"]))).sum()
+        add("accounts with no response", silent, "accounts", silent > 0.3 * len(p.accounts),
+            "their voice is missing from every score")
     if "contact_id" in r and r["contact_id"].notna().any():
         dup = r.duplicated(["contact_id", "wave"], keep=False).sum()
         add("repeat answers by one contact in one wave", dup, "rows", dup > 0)
-    if len(p.contacts):
+    if len(p.contacts) and p.contacts["role"].notna().any():
         roles = p.contacts.groupby("account_id")["role"].nunique()
         one_voice = (roles == 1).sum()
         add("accounts with a single role on file", one_voice, "accounts", one_voice > 0.5 * len(roles),
@@ -62,7 +64,7 @@ def quality_checks(programme: Programme) -> pd.DataFrame:
         f = det.merge(p.followups, on="response_id", how="left")
         within = ((f["followed_up_at"] - f["responded_at"]).dt.days <= 7).mean() * 100 if len(f) else 100.0
         add("detractors followed up within 7 days", within, "%", within < 80, "closed loop within a week")
-    if len(p.voc_interviews) and "churned" in p.accounts:
+    if len(p.voc_interviews) and len(p.accounts) and p.accounts["churned"].notna().any():
         last = p.voc_interviews.groupby("account_id")["interview_date"].max()
         active = p.accounts[~p.accounts["churned"].fillna(False).astype(bool)]["account_id"]
         ref = r["responded_at"].max()
@@ -74,7 +76,10 @@ def quality_checks(programme: Programme) -> pd.DataFrame:
 
 
 def quality_report(location) -> str:
-    """Load, validate and summarise a programme as text.
+    """Load, validate and summarise a programme as text, with each study's forecast.
+
+    The forecast ("runs fully" / "runs without: ..." / "cannot run: ...") comes
+    from :func:`kapta_research.coverage.plan`, the plan the notebooks follow.
 
     Raises :class:`~kapta_research.io.ProgrammeError` listing every problem
     if the data cannot be used.
@@ -83,11 +88,41 @@ def quality_report(location) -> str:
     lines = [f"Programme: {p.name}  ({p.location})", f"data sha256: {p.data_hash}", "", "Tables:"]
     for t, src in p.sources.items():
         lines.append(f"  {t:<15} {len(p.table(t)):>7} rows   {src}")
+    lines += load_notes_lines(p)
     lines += ["", "Checks:"]
     for row in quality_checks(p).itertuples(index=False):
         flag = "WARN" if row.status == "warning" else " ok "
         val = f"{row.value:.1f}" if row.unit == "%" else f"{row.value:.0f}"
         detail = f"  ({row.detail})" if row.detail else ""
         lines.append(f"  [{flag}] {row.check}: {val} {row.unit}{detail}")
+    lines += ["", "Studies (with their default parameters):"]
+    lines += [f"  {name}: {pl.status}" for name, pl in forecast(p)]
     lines += ["", "No problems that stop an analysis."]
     return "\n".join(lines)
+
+
+#: Plain words for :attr:`Programme.load_notes` counts.
+_NOTE_WORDS = {
+    "dropped_preview": "survey-preview responses dropped",
+    "dropped_unfinished": "unfinished responses dropped",
+    "dropped_footer_rows": "report footer rows dropped",
+    "dropped_blank_rows": "blank rows dropped",
+    "linked_to_invitations": "responses without an invitation id linked to an invitation by contact and wave",
+    "not_linked": "responses without an invitation id that match no invitation",
+    "ids_matched_15_to_18": "15-character account ids matched to their 18-character form",
+}
+
+
+def load_notes_lines(programme) -> list[str]:
+    """``Loading:`` lines of the report: what loading did to each table's rows (empty list if nothing).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> load_notes_lines(SimpleNamespace(load_notes={"responses": {"dropped_preview": 2}}))
+    ['', 'Loading:', '  responses: 2 survey-preview responses dropped']
+    """
+    notes = getattr(programme, "load_notes", None) or {}
+    out = [f"  {table}: {n:,} {_NOTE_WORDS.get(key, key.replace('_', ' '))}"
+           for table, counts in notes.items() for key, n in counts.items() if n]
+    return ["", "Loading:", *out] if out else []

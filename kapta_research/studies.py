@@ -26,7 +26,7 @@ from .config import NOTEBOOKS_DIR
 from .errors import ParameterError
 
 __all__ = ["Study", "Parameter", "list_studies", "get_study", "check_parameters",
-           "parse_cli_value"]
+           "parse_cli_value", "last_waves"]
 
 _NAME = re.compile(r"^(\d\d)-([a-z0-9-]+)\.ipynb$")
 #: Names present in a kernel namespace that are not parameters.
@@ -135,6 +135,8 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
     -------
     dict
         The declared parameters with defaults filled in, in declaration order.
+        ``cluster`` is a column name or None: an empty string (independent
+        respondents) becomes None, the analysis functions' spelling.
 
     Raises
     ------
@@ -163,6 +165,9 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
     out = {}
     for name, p in st.parameters.items():
         v = values.get(name, p.default)
+        if name == "cluster" and not v:  # "" (or None, as returned here and injected back): independent
+            out[name] = None
+            continue
         if not _type_ok(v, p.type):
             raise ParameterError(f"The '{name}' parameter of study {st.name} must be {p.type}. "
                                  f"Got {v!r} ({type(v).__name__}) instead.")
@@ -181,6 +186,21 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
             raise ParameterError(f"The '{name}' parameter of study {st.name} must be {check[1]}. "
                                  f"Got {v!r} instead.")
     return out
+
+
+def last_waves(responses, n: int = 2):
+    """The responses of the last ``n`` waves in the data (e.g. the last wave and the one before it).
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> sorted(int(w) for w in last_waves(kr.load_sample().respondents(), 2)["wave"].unique())
+    [7, 8]
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ParameterError(f"The 'n' parameter of last_waves must be an int >= 1. Got {n!r} instead.")
+    keep = sorted(responses["wave"].unique())[-n:]
+    return responses[responses["wave"].isin(keep)]
 
 
 #: Value rules for parameter names shared by the studies.

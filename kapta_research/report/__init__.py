@@ -12,11 +12,11 @@ here, so ``kr.report.<name>`` works as before.
 from .context import StudyContext
 from .findings import (churn_findings, churn_scope_lines, driver_findings, driver_scope_lines, nps_findings,
                        nps_sentence, scope_lines)
-from .format import _and, _conf, _n, _ratio, _share, driver_label, fmt_ci, fmt_p, fmt_pct, fmt_points
+from .format import _and, _conf, _n, _ratio, _share, caption, driver_label, fmt_ci, fmt_p, fmt_pct, fmt_points
 from .html import (churn_rate_table_html, compare_table_html, cox_table_html, findings_html, freshness_table_html,
                    importance_table_html, ipa_table_html, logrank_html, manifest_html, mix_table_html,
-                   nps_table_html, odds_ratio_table_html, predictive_table_html, rates_table_html, show,
-                   table_html, title_html, transition_table_html)
+                   not_covered_html, nps_table_html, odds_ratio_table_html, predictive_table_html, rates_table_html, show,
+                   table_html, title_html, skipped_html, transition_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
 
 __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
@@ -25,4 +25,4 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "driver_findings", "driver_scope_lines", "importance_table_html", "transition_table_html",
            "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
            "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
-           "logrank_html"]
+           "logrank_html", "not_covered_html", "skipped_html", "caption"]

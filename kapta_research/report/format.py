@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt_points", "fmt_ci", "fmt_pct", "fmt_p", "driver_label"]
+__all__ = ["fmt_points", "fmt_ci", "fmt_pct", "fmt_p", "driver_label", "caption"]
 
 
 def fmt_points(x, *, signed=True, digits=0) -> str:
@@ -77,3 +77,22 @@ def _test_name(value) -> str:
     if method.startswith("wild cluster score bootstrap"):
         return "cluster score bootstrap over accounts"
     return method
+
+
+_CAPTIONS = {"nps_by": "NPS by {}", "mix_by": "Mix by {}", "importance": "Relative importance ({})",
+             "changes_by": "Last wave's change by {}"}
+
+
+def caption(kind: str, name: str) -> str:
+    """Caption or figure title of a study table, e.g. ``caption("nps_by", "annual_value")``.
+
+    Examples
+    --------
+    >>> caption("nps_by", "account_manager")
+    'NPS by account manager'
+    """
+    if kind not in _CAPTIONS:
+        from ..errors import ParameterError
+        raise ParameterError(f"The 'kind' parameter of caption must be one of {', '.join(_CAPTIONS)}. "
+                             f"Got {kind!r} instead.")
+    return _CAPTIONS[kind].format(str(name).replace("_", " "))

@@ -11,21 +11,23 @@ from datetime import date
 
 import pandas as pd
 
-from .format import _conf, _n, _ratio, _share, _test_name, driver_label, fmt_ci, fmt_p, fmt_pct, fmt_points
+from .format import _conf, _n, _ratio, _share, _test_name, caption as _caption, driver_label, fmt_ci, fmt_p, fmt_pct, fmt_points
 
-__all__ = ["show", "table_html", "title_html", "findings_html", "manifest_html", "nps_table_html",
+__all__ = ["show", "table_html", "title_html", "findings_html", "manifest_html", "not_covered_html", "skipped_html", "nps_table_html",
            "compare_table_html", "mix_table_html", "rates_table_html", "importance_table_html",
            "transition_table_html", "ipa_table_html", "odds_ratio_table_html", "predictive_table_html",
            "churn_rate_table_html", "cox_table_html", "freshness_table_html", "logrank_html"]
 
 
 def show(*parts: str):
-    """Display HTML parts in a notebook (no-op outside IPython)."""
+    """Display HTML parts in a notebook (no-op outside IPython; empty parts are left out)."""
     try:
         from IPython.display import HTML, display
     except ImportError:  # pragma: no cover
         return
-    display(HTML("\n".join(parts)))
+    parts = [p for p in parts if p]  # a section that did not run contributes nothing
+    if parts:
+        display(HTML("\n".join(parts)))
 
 
 def table_html(df: pd.DataFrame, *, caption: str | None = None, note: str | None = None) -> str:
@@ -57,6 +59,29 @@ def findings_html(sentences: list[str]) -> str:
     return f"<div class='kr-findings'><h2>Key findings</h2><ol>{items}</ol></div>"
 
 
+def not_covered_html(plan) -> str:
+    """The "Not covered" box of page 1: each section the data did not allow, with the reason.
+
+    Empty when the study runs fully.  ``plan`` is a :class:`kapta_research.coverage.Plan`.
+    """
+    skipped = plan.skipped
+    if not skipped:
+        return ""
+    by_reason = {}
+    for s in skipped:  # one line per reason, naming every section it stops
+        by_reason.setdefault(s.reason, []).append(s.title)
+    items = "".join(f"<li><strong>{html.escape('; '.join(titles))}</strong> — {html.escape(reason)}</li>"
+                    for reason, titles in by_reason.items())
+    return f"<div class='kr-notcovered'><h2>Not covered</h2><ul>{items}</ul></div>"
+
+
+def skipped_html(plan, name: str) -> str:
+    """One line under a section's heading when the section did not run (empty when it did)."""
+    if plan.runs(name):
+        return ""
+    return f"<p class='kr-note'>Not covered: {html.escape(plan.reason(name))}</p>"
+
+
 def manifest_html(manifest: dict) -> str:
     def plain(x):
         if isinstance(x, (list, tuple)):
@@ -73,8 +98,10 @@ def manifest_html(manifest: dict) -> str:
 
 
 def nps_table_html(table: pd.DataFrame, *, by=None, confidence=0.95, min_n=5, caption=None) -> str:
-    """NPS table for people: suppressed groups removed and counted in a note."""
+    """NPS table for people: suppressed groups removed and counted in a note (caption default "NPS by <by>")."""
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if caption is None and by:
+        caption = _caption("nps_by", by[0])
     shown = table[~table["suppressed"]]
     disp = pd.DataFrame({b.replace("_", " ").capitalize(): shown[b].astype(str) for b in by})
     disp["n"] = shown["n"].map(_n)
@@ -94,6 +121,8 @@ def compare_table_html(cmp: pd.DataFrame, *, confidence=0.95, caption=None, labe
     """Comparisons from :func:`kapta_research.nps.compare`, suppressed rows removed."""
     shown = cmp[~cmp["suppressed"]]
     by = list(cmp.columns[:list(cmp.columns).index("group")])
+    if caption is None:
+        caption = _caption("changes_by", by[0]) if by else "Change since the previous wave"
     disp = pd.DataFrame({b.replace("_", " ").capitalize(): shown[b].astype(str) for b in by})
     disp = disp.assign(**{
         label: shown["group"].astype(str), "vs": shown["reference"].astype(str),

@@ -58,7 +58,7 @@ def _rate_gap_p(a, b, confidence) -> float:
 
 
 def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness=None, base="NPS",
-                   confidence=0.95, alpha=0.05, min_events=20) -> list[str]:
+                   confidence=0.95, min_events=20, plan=None) -> list[str]:
     """Key-finding sentences for the churn-correlation study.
 
     Parameters
@@ -73,14 +73,22 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
         :func:`kapta_research.churn.score_freshness`.
     base : str
         Name of the NPS-only model.
-    confidence, alpha : float
+    confidence : float
+        Also the significance rule: a p-value below ``1 - confidence`` is called significant.
     min_events : int
         Below this many churn events the study says the data cannot tell.
+    plan : Plan, optional
+        :func:`kapta_research.coverage.plan` of the study: when no model
+        could run (``value`` is None), the finding says why (e.g. churn
+        outcomes are missing -- not "no churn events").
 
     Returns
     -------
     list of str
     """
+    alpha = 1 - confidence  # significance follows the intervals' confidence, never a fixed 0.05
+    if value is None:
+        return [plan.reason("prediction") if plan is not None else "The churn models did not run."]
     out = []
     s = value.summary.set_index("model")
     b = s.loc[base]
@@ -144,7 +152,12 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
 
 
 def churn_scope_lines(programme, snaps: pd.DataFrame, parameters: dict, value=None) -> list[str]:
-    """Scope of the churn study for its title page."""
+    """Scope of the churn study for its title page (``snaps`` None: the study could not build snapshots)."""
+    if snaps is None:
+        r = programme.responses
+        return [f"Programme: {programme.name}",
+                f"{_n(len(r))} responses from {_n(r['account_id'].nunique())} accounts; no account snapshots "
+                "could be built (see Not covered)"]
     modelled = ""
     if value is not None:
         n_mod = int(value.summary["n"].iloc[0])

@@ -13,7 +13,7 @@ _STEP = {"detractor_to_passive": "turn detractors into passives",
          "passive_to_promoter": "turn passives into promoters"}
 
 
-def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, alpha=0.05) -> list[str]:
+def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, plan=None) -> list[str]:
     """Key-finding sentences for the key-driver study.
 
     A transition's driver is named only when the bootstrap supports it (its
@@ -28,12 +28,19 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, alpha
         :func:`kapta_research.drivers.transition_drivers` with ``n_boot > 0``.
     ipa : DataFrame, optional
         :func:`kapta_research.drivers.importance_performance`.
-    confidence, alpha : float
+    plan : Plan, optional
+        :func:`kapta_research.coverage.plan` of the study: when the analysis
+        could not run (``importance`` is None), the finding says why.
+    confidence : float
+        Also the significance rule: a p-value below ``1 - confidence`` is called significant.
 
     Returns
     -------
     list of str
     """
+    alpha = 1 - confidence  # significance follows the intervals' confidence, never a fixed 0.05
+    if importance is None:
+        return [plan.reason("importance") if plan is not None else "The key-driver analysis did not run."]
     out = []
     s = importance.summary.sort_values("rank")
     has_ci = "ci_low" in s
@@ -126,12 +133,13 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, alpha
 def driver_scope_lines(programme, responses: pd.DataFrame, parameters: dict, importance) -> list[str]:
     """Scope of the key-driver study for its title page."""
     seg = parameters.get("segment_filter") or []
+    used = (f"; {_n(importance.n)} with every driver rated ({_n(importance.n_dropped_missing)} with a missing rating "
+            "left out)") if importance is not None else ""
     return [
         f"Programme: {programme.name}",
         f"{_n(len(responses))} responses from {_n(responses['account_id'].nunique())} accounts"
         + (f" in {', '.join(seg)}" if seg else ", all segments")
-        + f"; {_n(importance.n)} with every driver rated ({_n(importance.n_dropped_missing)} with a missing rating "
-          "left out)",
+        + used,
         f"Drivers: {', '.join(driver_label(d) for d in parameters.get('drivers', []))}",
         f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, {parameters.get('n_boot')} bootstrap "
         "resamples of accounts" if parameters.get("cluster") else

@@ -20,7 +20,7 @@ def nps_sentence(row, *, confidence, subject="NPS", accounts=True) -> str:
 
 
 def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_changes=None, mix=None,
-                 rates=None, rate_trend=None, confidence=0.95, min_n=5, alpha=0.05) -> list[str]:
+                 rates=None, rate_trend=None, confidence=0.95, min_n=5) -> list[str]:
     """Key-finding sentences for the NPS overview study.
 
     Parameters
@@ -45,13 +45,17 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
     rate_trend : DataFrame, optional
         :func:`~kapta_research.metrics.response_rate_trend`; judges whether
         the response rate is rising or falling.
-    confidence, min_n, alpha : float, int, float
+    confidence : float
+        Also the significance rule: a p-value below ``1 - confidence`` is called
+        significant, so a verdict always agrees with the printed interval.
+    min_n : int
 
     Returns
     -------
     list of str
         3-6 sentences, each stating its numbers with intervals and n.
     """
+    alpha = 1 - confidence  # significance follows the intervals' confidence, never a fixed 0.05
     out = []
     row = overall.iloc[0]
     if bool(row["suppressed"]):

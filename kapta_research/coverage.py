@@ -1,0 +1,266 @@
+"""What each study can run on a programme: one source of truth for notebooks, PDF and ``validate``.
+
+A programme needs only responses (with ``ltr``); accounts are needed for
+anything broken down by an account attribute; every other table is
+optional.  :func:`plan` lists a study's sections and, for each, whether the
+data allow it and, if not, why -- in plain words, as the PDF's "Not covered"
+box and ``kapta-research validate`` print it.  The notebooks run exactly the
+sections the plan marks as runnable, so the preflight and the study agree by
+construction.
+
+Examples
+--------
+>>> import kapta_research as kr
+>>> p = plan("nps-overview", kr.load_sample(), {})
+>>> p.status
+'runs fully'
+>>> [s.name for s in p.sections][:3]
+['overall', 'by_segment', 'by_region']
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["Section", "Plan", "plan", "forecast"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of a study.
+
+    Attributes
+    ----------
+    name : str
+        Identifier used by the notebook (``"response_rates"``).
+    title : str
+        Heading as the PDF shows it.
+    runs : bool
+        Whether the data allow it.
+    reason : str
+        Why not, in plain words (empty when it runs).
+    """
+
+    name: str
+    title: str
+    runs: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A study's sections on one programme (see :func:`plan`).
+
+    Attributes
+    ----------
+    study : str
+    sections : list of Section
+    segments : list of str
+        The ``segments`` parameter's columns that the data hold (study 01).
+    drivers : list of str
+        The ``drivers`` parameter's columns that the data hold (studies 02, 03).
+    models : dict of str to list of str
+        Churn models whose predictors the data hold (study 03).
+    """
+
+    study: str
+    sections: list
+    segments: list = field(default_factory=list)
+    drivers: list = field(default_factory=list)
+    models: dict = field(default_factory=dict)
+
+    def runs(self, name: str) -> bool:
+        """Whether section ``name`` runs (an unknown name is an error)."""
+        return self._get(name).runs
+
+    def reason(self, name: str) -> str:
+        return self._get(name).reason
+
+    def _get(self, name: str) -> Section:
+        for s in self.sections:
+            if s.name == name:
+                return s
+        from .errors import ParameterError
+        raise ParameterError(f"The 'name' parameter of Plan.runs must be a section of study {self.study}: "
+                             f"{', '.join(s.name for s in self.sections)}. Got {name!r} instead.")
+
+    @property
+    def skipped(self) -> list:
+        """Sections that cannot run."""
+        return [s for s in self.sections if not s.runs]
+
+    @property
+    def status(self) -> str:
+        """``"runs fully"``, ``"runs without: …"`` or ``"cannot run: …"`` (what ``validate`` prints)."""
+        skipped = self.skipped
+        if not skipped:
+            return "runs fully"
+        reasons = " ".join(_unique(s.reason for s in skipped))
+        if len(skipped) == len(self.sections):
+            return "cannot run: " + reasons
+        return "runs without: " + "; ".join(s.title for s in skipped) + ". " + reasons
+
+
+def _unique(items) -> list:
+    out = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
+
+
+def _table_reason(programme, table: str, column: str | None, what: str, human: str) -> str:
+    """Empty when ``table.column`` was given; else ``"<what> need(s) <human>; none was given."``."""
+    if not programme.provided(table):
+        return f"{what} the {table.replace('_', ' ')} table; none was given."
+    if column is not None and not programme.provided(table, column):
+        return f"{what} {human}; the {table.replace('_', ' ')} table has no {column} column."
+    return ""
+
+
+def _waves(programme, waves) -> int:
+    w = programme.responses["wave"]
+    if waves:
+        w = w[w.isin(list(waves))]
+    return int(w.nunique())
+
+
+def _nps_overview(programme, params) -> Plan:
+    segments = list(params.get("segments", ["segment", "region"]))
+    sections = [Section("overall", "NPS overall", True)]
+    usable = []
+    for s in segments:
+        label = s.replace("_", " ")
+        why = ("Breakdowns by account attribute need the accounts table; none was given."
+               if not programme.provided("accounts") else
+               _table_reason(programme, "accounts", s, f"NPS by {label} needs", f"the accounts' {label}"))
+        sections.append(Section(f"by_{s}", f"NPS by {label}", not why, why))
+        if not why:
+            usable.append(s)
+    if usable:
+        no_group = ""
+    elif segments:
+        no_group = sections[1].reason
+    else:
+        no_group = "No group column was chosen (the 'segments' parameter is empty)."
+    sections.append(Section("mix", "Same score, different customers", not no_group, no_group))
+    n_waves = _waves(programme, params.get("waves"))
+    few = "" if n_waves >= 2 else f"A trend needs at least two waves; the responses cover {n_waves}."
+    sections.append(Section("trend", "Trend by wave", not few, few))
+    changes = few or no_group
+    sections.append(Section("segment_changes", "Last wave's change by group", not changes, changes))
+    rates = _table_reason(programme, "invitations", None, "Response rates need", "")
+    if not rates and not programme.responses["invitation_id"].notna().any():
+        rates = ("Response rates need responses linked to invitations (an invitation_id, or a contact_id "
+                 "and wave that match an invitation); none could be linked.")
+    sections.append(Section("response_rates", "Response counts and rates", not rates, rates))
+    return Plan("nps-overview", sections, segments=usable)
+
+
+def _driver_columns(programme, drivers) -> tuple[list, list]:
+    have = [d for d in drivers if programme.provided("responses", d) and programme.responses[d].notna().any()]
+    return have, [d for d in drivers if d not in have]
+
+
+def _key_drivers(programme, params) -> Plan:
+    drivers = list(params.get("drivers", programme.drivers))
+    outcome = params.get("outcome", "ltr")
+    have, missing = _driver_columns(programme, drivers)
+    why = ""
+    if not programme.provided("responses", outcome):
+        why = f"The key-driver analysis needs the outcome column {outcome}; the responses have none."
+    elif len(have) < 2:
+        why = ("The key-driver analysis needs at least two driver ratings in the responses; "
+               + (f"found {len(have)} of {', '.join(drivers)}." if drivers else "none was chosen."))
+    seg_col = params.get("segment_column", "segment")
+    if not why and params.get("segment_filter"):
+        why = _table_reason(programme, "accounts", seg_col, "A segment filter needs",
+                            f"the accounts' {seg_col.replace('_', ' ')}")
+    sections = [Section("importance", "Which drivers matter", not why, why),
+                Section("transitions", "Detractor→Passive versus Passive→Promoter", not why, why),
+                Section("ipa", "Where to act: importance versus performance", not why, why)]
+    if missing and not why:
+        sections.append(Section("all_drivers", "Drivers " + ", ".join(m.replace("_", " ") for m in missing), False,
+                                f"{'These drivers are' if len(missing) > 1 else 'This driver is'} not rated in "
+                                "the responses."))
+    return Plan("key-drivers", sections, drivers=have)
+
+
+def _churn(programme, params) -> Plan:
+    drivers = list(params.get("drivers", ["trust", "value_for_money", "ease_of_doing_business"]))
+    signals = list(params.get("signals", ["response_rate_trend", "days_since_response"]))
+    have, missing = _driver_columns(programme, drivers)
+    if not programme.provided("accounts"):
+        churn = "Churn outcomes are missing: no accounts table was given."
+    elif not programme.provided("accounts", "churn_date"):
+        churn = "Churn outcomes are missing: the accounts table has no churn_date column."
+    else:
+        churn = ""
+    invit = _table_reason(programme, "invitations", None, "The response-rate trend needs", "")
+    usable_signals = [s for s in signals if not (s == "response_rate_trend" and invit)]
+    models = {"NPS": ["nps"]}
+    if have:
+        models["NPS + drivers"] = ["nps", *have]
+    if have and usable_signals:
+        models["NPS + drivers + engagement"] = ["nps", *have, *usable_signals]
+    no_drivers = "" if have else (f"The driver models need driver ratings ({', '.join(drivers)}); the responses "
+                                  "have none." if drivers else "No driver was chosen.")
+    sections = [
+        Section("prediction", "How well does each model predict churn?", not churn, churn),
+        Section("driver_models", "Churn odds per point of each driver", not (churn or no_drivers),
+                churn or no_drivers),
+        Section("churn_by_nps_band", "Churn rate by NPS band", not churn, churn),
+        Section("churn_by_response_trend", "Churn rate by response-rate trend", not (churn or invit),
+                churn or invit),
+        Section("survival", "Time to churn", not churn, churn),
+        Section("freshness", "Do scores go stale?", not churn, churn),
+    ]
+    if not churn and invit and "response_rate_trend" in signals:
+        sections.append(Section("engagement_trend", "Response-rate trend as a churn signal", False, invit))
+    if not churn and missing and have:
+        sections.append(Section("all_drivers", "Drivers " + ", ".join(m.replace("_", " ") for m in missing), False,
+                                "Not rated in the responses."))
+    return Plan("churn-correlation", sections, drivers=have, models=models if not churn else {})
+
+
+_PLANNERS = {"nps-overview": _nps_overview, "key-drivers": _key_drivers, "churn-correlation": _churn}
+
+
+def plan(study, programme, parameters: dict | None = None) -> Plan:
+    """The sections of ``study`` that ``programme`` allows, with the reason for each one it does not.
+
+    Parameters
+    ----------
+    study : str or Study
+        Study name (``"nps-overview"``) or number (``"01"``).
+    programme : Programme
+    parameters : dict, optional
+        The study's parameters (defaults filled in when missing).
+
+    Returns
+    -------
+    Plan
+        ``sections`` (name, title, runs, reason), ``status`` and the usable
+        columns of list parameters.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> plan("churn-correlation", kr.load_sample(), {}).models["NPS + drivers"][:2]
+    ['nps', 'trust']
+    """
+    from .studies import Study, check_parameters, get_study
+    st = study if isinstance(study, Study) else get_study(study)
+    params = check_parameters(st, dict(parameters or {}))
+    if st.name not in _PLANNERS:  # a study without a plan runs whole
+        return Plan(st.name, [Section("study", st.title, True)])
+    return _PLANNERS[st.name](programme, params)
+
+
+def forecast(programme, parameters: dict | None = None) -> list[tuple[str, Plan]]:
+    """:func:`plan` of every study with its default parameters (``validate``'s forecast)."""
+    from .studies import list_studies
+    out = []
+    for s in list_studies():
+        shared = {k: v for k, v in (parameters or {}).items() if k in s.parameters}
+        out.append((s.name, plan(s, programme, shared)))
+    return out
