@@ -54,9 +54,11 @@ def test_columns_filled_by_the_loader_are_not_provided(programme_copy):
     path = programme_copy / "responses.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.drop(columns=["invitation_id", "proactivity", "comment"]).to_csv(path, index=False)
+    _keep_only(programme_copy, ["responses", "accounts", "contacts"])
     prog = load_programme(programme_copy)
     assert prog.provided("responses", "ltr")
-    assert not prog.provided("responses", "invitation_id")
+    assert not prog.provided("responses", "invitation_id")  # no invitations to link to
+    assert prog.responses["invitation_id"].isna().all()
     assert not prog.provided("responses", "proactivity")
     assert "proactivity" not in prog.drivers and "trust" in prog.drivers
     assert prog.responses["proactivity"].isna().all() and prog.responses["proactivity"].dtype == float
@@ -67,3 +69,23 @@ def test_provided_refuses_an_unknown_table(sample):
     with pytest.raises(ParameterError, match=r"The 'table' parameter of provided must be one of accounts, "
                                              r"contacts, .* Got 'surveys' instead\."):
         sample.provided("surveys")
+
+
+def test_responses_without_invitation_id_are_linked_by_contact_and_wave(programme_copy, sample):
+    path = programme_copy / "responses.csv"
+    pd.read_csv(path, dtype=str, keep_default_na=False).drop(columns=["invitation_id"]).to_csv(path, index=False)
+    prog = load_programme(programme_copy)
+    # in the sample every response answers the one invitation of its contact and wave
+    assert prog.responses["invitation_id"].tolist() == sample.responses["invitation_id"].tolist()
+    assert prog.load_notes == {"responses": {"linked_to_invitations": len(sample.responses), "not_linked": 0}}
+    assert prog.provided("responses", "invitation_id")
+
+
+def test_blank_account_ids_are_taken_from_the_contact(programme_copy, sample):
+    path = programme_copy / "responses.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[[3, 10], "account_id"] = ""
+    df.to_csv(path, index=False)
+    prog = load_programme(programme_copy)
+    assert prog.responses["account_id"].tolist() == sample.responses["account_id"].tolist()
+    assert prog.load_notes == {"responses": {"account_from_contact": 2}}
