@@ -3,42 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ._validation import check_confidence, check_int
 from .errors import DataError
+from .stats import clustered, design, intervals
 
 __all__ = ["response_rates", "response_rate_trend", "wilson_interval"]
 
 
-def wilson_interval(successes, n, *, confidence=0.95):
-    """Wilson score interval for a proportion (vectorised).
-
-    Parameters
-    ----------
-    successes, n : array-like of float
-        Counts (may be effective, non-integer counts).
-    confidence : float
-
-    Returns
-    -------
-    (low, high) : tuple of ndarray
-
-    Examples
-    --------
-    >>> lo, hi = wilson_interval(81, 263)   # Wilson (1927) score interval
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.2553, 0.3662)
-    """
-    x = np.asarray(successes, float)
-    n = np.asarray(n, float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        denom = 1 + z ** 2 / n
-        centre = (p + z ** 2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z ** 2 / (4 * n ** 2)) / denom
-    return centre - half, centre + half
+#: The Wilson interval is implemented once, in :mod:`kapta_research.stats.intervals`.
+wilson_interval = intervals.wilson_interval
 
 
 def response_rates(programme, *, by="wave", waves=None, cluster="account_id", confidence=0.95,
@@ -68,7 +42,9 @@ def response_rates(programme, *, by="wave", waves=None, cluster="account_id", co
     DataFrame
         The ``by`` columns, ``n_invited``, ``n_responded``, ``rate`` (0-1),
         ``se``, ``ci_low``, ``ci_high`` (Wilson interval on the effective
-        sample size ``n / design effect``), ``design_effect``, ``suppressed``.
+        sample size ``n / design effect``, design effect floored at 1; see
+        :mod:`kapta_research.stats.design`), ``design_effect`` (NaN when every
+        invitation had the same result: undefined), ``suppressed``.
 
     Examples
     --------
@@ -104,23 +80,25 @@ def response_rates(programme, *, by="wave", waves=None, cluster="account_id", co
         y = g["_y"].to_numpy()
         row = dict(zip(by, key), n_invited=n, n_responded=int(y.sum()))
         if n < min_n:
-            rows.append({**row, "suppressed": True})
+            rows.append({**dict(zip(by, key)), "suppressed": True})
             continue
-        p = y.mean()
-        v_srs = p * (1 - p) / n
         if cluster:
-            resid = pd.Series(y - p).groupby(g[cluster].to_numpy()).sum()
-            G = len(resid)
-            var = G / (G - 1) * float((resid ** 2).sum()) / n ** 2 if G > 1 else np.nan
+            r = clustered.ratio_mean_variance(y, cluster=g[cluster].to_numpy())
         else:
-            var = v_srs
-        deff = var / v_srs if v_srs > 0 else 1.0
-        n_eff = n / max(deff, 1.0)
-        lo, hi = wilson_interval(p * n_eff, n_eff, confidence=confidence)
-        rows.append({**row, "rate": p, "se": float(np.sqrt(var)), "ci_low": float(lo), "ci_high": float(hi),
+            r = clustered.ratio_mean_variance(y)
+        v_srs = clustered.ratio_mean_variance(y).variance
+        deff = design.design_effect(r.variance, v_srs)
+        if cluster and r.n_clusters < 2:   # one account: no between-account variation, no interval
+            lo = hi = np.nan
+        else:
+            n_eff = design.effective_n(n, deff)
+            lo, hi = wilson_interval(r.estimate * n_eff, n_eff, confidence=confidence)
+        rows.append({**row, "rate": r.estimate, "se": r.se, "ci_low": float(lo), "ci_high": float(hi),
                      "design_effect": deff, "suppressed": False})
     cols = [*by, "n_invited", "n_responded", "rate", "se", "ci_low", "ci_high", "design_effect", "suppressed"]
     out = pd.DataFrame(rows, columns=cols)
+    for c in ("n_invited", "n_responded"):   # missing in suppressed rows: no number is printed
+        out[c] = out[c].astype("Int64")
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
 
@@ -130,7 +108,9 @@ def response_rate_trend(programme, *, waves=None, cluster="account_id", confiden
 
     A linear-probability regression of "invitation answered" on the wave
     number; the standard error is cluster-robust by account (statsmodels
-    ``cov_type="cluster"``), since the same accounts are invited every wave.
+    ``cov_type="cluster"``), since the same accounts are invited every wave,
+    and the interval and p-value use Student's t with ``G - 1`` degrees of
+    freedom (normal quantiles without ``cluster``).
 
     Parameters
     ----------
@@ -168,7 +148,8 @@ def response_rate_trend(programme, *, waves=None, cluster="account_id", confiden
     model = sm.OLS(y, X)
     if cluster:
         groups = pd.factorize(df[cluster])[0]
-        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+        # Student's t with G - 1 df under clustering (the rule of kapta_research.stats.intervals)
+        fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
         n_clusters = int(groups.max() + 1)
     else:
         fit = model.fit(cov_type="HC1")

@@ -55,7 +55,7 @@ ROCKS_REFERENCE = [
 def test_nps_variance_and_se_match_the_R_NPS_package(counts, nps_ref, var_ref, se_ref):
     det, pas, pro = counts
     n = det + pas + pro
-    r = N.nps(counts_frame(det, pas, pro), min_n=1).iloc[0]
+    r = N.nps(counts_frame(det, pas, pro), min_n=1, method="wald").iloc[0]
     assert r["nps"] == pytest.approx(100 * nps_ref, abs=1e-12)
     assert round(r["se"] / 100, 3) == se_ref                      # published to 3 decimals
     assert n * (r["se"] / 100) ** 2 == pytest.approx(var_ref, rel=1e-12)  # variance exactly
@@ -77,7 +77,7 @@ def test_two_independent_groups_se_of_difference(a, b):
     # Source: Rocks (2016) / ../shared/reference README: SE(diff) = sqrt(v1/n1 + v2/n2)
     (ca, nps_a, va, _), (cb, nps_b, vb, _) = ROCKS_REFERENCE[a], ROCKS_REFERENCE[b]
     df = pd.concat([counts_frame(*ca, grp="A"), counts_frame(*cb, grp="B")], ignore_index=True)
-    c = N.compare(df, group="grp", min_n=1).iloc[0]
+    c = N.compare(df, group="grp", min_n=1, method="wald").iloc[0]
     se = np.sqrt(va / sum(ca) + vb / sum(cb))
     d = nps_a - nps_b
     assert (c["group"], c["reference"]) == ("B", "A")
@@ -102,7 +102,7 @@ def test_cluster_se_equals_statsmodels_intercept_only_fit(rng, weighted):
     groups = pd.factorize(df["acc"])[0]
     model = sm.WLS(x, np.ones(len(x)), weights=df["w"]) if weighted else sm.OLS(x, np.ones(len(x)))
     fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-    r = N.nps(df, cluster="acc", weights="w" if weighted else None).iloc[0]
+    r = N.nps(df, cluster="acc", weights="w" if weighted else None, method="wald").iloc[0]
     # statsmodels' small-sample factor is G/(G-1) * (N-1)/(N-K); with K = 1 regressor it is
     # G/(G-1), exactly ours -- for WLS too (its scores are w_i x_i e_i and its bread 1/sum w),
     # so no correction is needed in either case.
@@ -145,7 +145,8 @@ def test_compare_waves_with_shared_accounts_equals_statsmodels(respondents, rng,
     model = sm.WLS(x, X, weights=sub["w"]) if weighted else sm.OLS(x, X)
     fit = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
     raw = model.fit(cov_type="cluster", cov_kwds={"groups": groups, "use_correction": False})
-    c = N.compare(sub, group="wave", cluster="account_id", weights="w" if weighted else None).iloc[0]
+    c = N.compare(sub, group="wave", cluster="account_id", weights="w" if weighted else None,
+                  method="wald").iloc[0]
     assert (c["group"], c["reference"]) == (8, 7)
     assert c["diff"] / 100 == pytest.approx(fit.params[1], abs=1e-12)
     var = (c["se"] / 100) ** 2
@@ -343,7 +344,8 @@ def test_small_groups_are_suppressed_with_no_estimates():
     out = N.nps(df, by="seg", min_n=5).set_index("seg")
     small, big = out.loc["small"], out.loc["big"]
     assert bool(small["suppressed"]) and not bool(big["suppressed"])
-    assert small["n"] == 4 and small["n_clusters"] == 4
+    # issue 8 section 5: a suppressed row carries no number at all, not even its counts
+    assert small["n"] is pd.NA and small["n_clusters"] is pd.NA and small["suppressed_reason"] == "fewer than 5 responses"
     for col in ("nps", "se", "ci_low", "ci_high", "pct_promoters", "pct_passives", "pct_detractors",
                 "design_effect"):
         assert np.isnan(small[col]), col
@@ -365,7 +367,7 @@ def test_single_cluster_gives_no_interval():
     """All respondents from one account: the between-account variation is unknown."""
     df = counts_frame(1, 2, 3, acc="A1")
     for method in N.METHODS:
-        r = N.nps(df, cluster="acc", method=method, min_n=1).iloc[0]
+        r = N.nps(df, cluster="acc", method=method, min_n=1, min_accounts=1).iloc[0]
         assert r["nps"] == pytest.approx(100 / 3) and r["n_clusters"] == 1
         assert np.isnan(r["se"]) and np.isnan(r["ci_low"]) and np.isnan(r["ci_high"]), method
 
@@ -374,7 +376,7 @@ def test_no_variation_with_clusters_uses_the_worst_case_design_effect():
     # 10 promoters in 2 accounts of 5: the design effect is 0/0.  The score interval then uses
     # intra-cluster correlation 1: n_eff = n^2 / sum n_g^2 = 100 / 50 = 2 (one per account).
     df = counts_frame(0, 0, 10, acc=["a", "b"] * 5)
-    r = N.nps(df, cluster="acc", method="score").iloc[0]
+    r = N.nps(df, cluster="acc", method="score", min_accounts=1).iloc[0]
     lo, _ = N.score_interval(2, 0, 0)
     assert r["ci_low"] == pytest.approx(100 * lo, abs=1e-9) and r["ci_high"] == 100
     unclustered = N.nps(df, method="score").iloc[0]
@@ -410,7 +412,7 @@ def _assert_same(a, b, rtol=1e-9):
 @HYP
 @given(df=surveys(), method=st.sampled_from(N.METHODS), weighted=st.booleans(), clustered=st.booleans())
 def test_estimates_are_bounded_and_consistent(df, method, weighted, clustered):
-    out = N.nps(df, by="grp", method=method, min_n=1, n_boot=200, random_state=0,
+    out = N.nps(df, by="grp", method=method, min_n=1, min_accounts=1, n_boot=200, random_state=0,
                 weights="w" if weighted else None, cluster="acc" if clustered else None)
     assert list(out["grp"]) == sorted(df["grp"].unique())
     assert out["n"].sum() == len(df)
