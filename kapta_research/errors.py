@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-__all__ = ["KaptaError", "ParameterError", "DataError", "MAX_SHOWN"]
+__all__ = ["KaptaError", "ParameterError", "DataError", "ConvergenceError", "KaptaWarning", "MAX_SHOWN"]
 
 #: How many rows / values an error message lists before saying "and N more".
 MAX_SHOWN = 5
@@ -92,3 +92,13 @@ class DataError(KaptaError):
         elif self.values:
             text += f" (values: {_show(self.values, quote=True)})"
         return text
+
+
+class ConvergenceError(KaptaError):
+    """A model could not be fitted: the optimiser did not converge, or the data
+    separate the outcome (perfect prediction), so the estimates do not exist."""
+
+
+class KaptaWarning(RuntimeWarning):
+    """Warning about a result that is computed but should be read with care
+    (e.g. bootstrap replicates that failed, a design effect below 1)."""
