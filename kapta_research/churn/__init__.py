@@ -25,13 +25,12 @@ number left out is reported as ``n_excluded``.
 from __future__ import annotations
 
 # private helpers re-exported for the tests that check them against references
-from ..stats.auc import cluster_bootstrap_aucs as _cluster_bootstrap_aucs  # noqa: F401
 from ..stats.auc import delong as _delong  # noqa: F401
 from ..stats.auc import weighted_auc as _weighted_auc  # noqa: F401
 from ..stats.survival import cox_score_residuals as _cox_score_residuals  # noqa: F401
 from ..stats.survival import harrell_c as _harrell_c  # noqa: F401
 from .prediction import PredictiveValueResult, predictive_value
-from .rates import _wilson, churn_by_category  # noqa: F401
+from .rates import churn_by_category
 from .snapshot import (NPS_BANDS, SNAPSHOT_FEATURES, TREND_BANDS, observed_until, score_freshness,
                        snapshot, snapshots)
 from .survival import CoxResult, SurvivalResult, cox, survival_curves
@@ -44,3 +43,20 @@ __all__ = [
     "snapshot", "snapshots", "score_freshness", "observed_until", "SNAPSHOT_FEATURES", "NPS_BANDS",
     "TREND_BANDS",
 ]
+
+
+def _cluster_bootstrap_aucs(y, scores, clusters, n_boot, rng):
+    """Old signature of :func:`kapta_research.stats.auc.cluster_bootstrap_aucs` (successful replicates)."""
+    import pandas as pd
+
+    from ..stats.auc import cluster_bootstrap_aucs
+    codes = pd.factorize(clusters)[0]
+    return cluster_bootstrap_aucs(y, scores, codes, n_boot=n_boot, random_state=rng).replicates
+
+
+def _wilson(k, n, z):
+    """Old signature of :func:`kapta_research.stats.intervals.wilson_interval` (critical value ``z``)."""
+    from scipy import stats
+
+    from ..stats.intervals import wilson_interval
+    return wilson_interval(k, n, confidence=float(2 * stats.norm.cdf(z) - 1))

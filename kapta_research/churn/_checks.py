@@ -5,14 +5,23 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
 from .._validation import check_number, row_labels, source_of
 from ..errors import DataError, ParameterError
+from ..stats.intervals import critical_value
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    """Normal critical value of the Wald intervals of the churn models, also under clustering.
+
+    Documented exception to the t(G - 1) rule of
+    :mod:`kapta_research.stats.intervals`: hazard ratios and odds ratios are
+    maximum-likelihood Wald intervals, and the references they are tested
+    against use the normal quantile with a cluster-robust variance (R
+    ``coxph(..., cluster=)``, statsmodels ``Logit(...).fit(cov_type="cluster")``,
+    Stata ``logit, vce(cluster)``).  Bootstrap-based differences of AUCs
+    use it too (no degrees of freedom).
+    """
+    return critical_value(confidence)
 
 
 def _column_list(value, *, name: str, func: str, allow_empty: bool = False) -> list[str]:
@@ -104,13 +113,19 @@ def _duration_column(data: pd.DataFrame, column: str, *, func: str) -> pd.Series
 
 
 def _complete_rows(data: pd.DataFrame, columns: Mapping[str, pd.Series], *,
-                   func: str) -> np.ndarray:
+                   func: str, outcome: str | None = None) -> np.ndarray:
     """Mask of rows with a value in every one of ``columns`` (user name -> values).
 
-    A column missing in every row is refused with its name.
+    A column missing in every row is refused with its name; for the churn
+    ``outcome`` column the message says that churn outcomes are missing
+    (which is not the same as "no churn events").
     """
     for name, values in columns.items():
         if values.isna().all():
+            if name == outcome:
+                raise DataError(f"{func}: churn outcomes are missing: the column has no value in any "
+                                f"row, so churn cannot be analysed (give churned and churn_date in the "
+                                f"accounts table)", file=source_of(data), column=name)
             raise DataError(f"{func}: the column is missing in every row; nothing to analyse",
                             file=source_of(data), column=name)
     mask = np.ones(len(data), dtype=bool)

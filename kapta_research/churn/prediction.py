@@ -56,12 +56,15 @@ class PredictiveValueResult(Result):
         How ``test_p_value`` was computed: ``"likelihood-ratio test"``
         without ``cluster``, the wild cluster score bootstrap with it, None
         without ``base``.
+    n_boot_failed : int
+        Cluster-bootstrap replicates without both outcomes (no AUC), left out
+        of the AUC intervals and counted here (0 without ``cluster``).
     outcome, base, cv, cluster, n_clusters, n_boot, confidence, n, n_events, n_excluded
     """
 
     _title = "Predictive value of churn models"
     _info = ("n", "n_events", "n_excluded", "base", "cv", "auc_method", "test_method",
-             "cluster", "n_clusters")
+             "cluster", "n_clusters", "n_boot_failed")
 
     def __repr__(self) -> str:
         return super().__repr__() + "\n" + self.comparisons.to_string()
@@ -269,7 +272,7 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
         columns[col] = _numeric_column(data, col, func=func, what="predictor")
     if cluster is not None and cluster not in columns:
         columns[cluster] = data[cluster]
-    mask = _complete_rows(data, columns, func=func)
+    mask = _complete_rows(data, columns, func=func, outcome=outcome)
     used = pd.DataFrame({k: v[mask] for k, v in columns.items()})
     y = used[outcome].to_numpy(float)
     cl_codes = pd.factorize(used[cluster].to_numpy())[0] if cluster is not None else None
@@ -330,6 +333,7 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
     out.confidence = confidence
     out.n, out.n_events = n, n_events
     out.n_excluded = int((~mask).sum())
+    out.n_boot_failed = 0 if boot is None else boot.n_failed
     return out
 
 
@@ -458,19 +462,18 @@ def _auc_intervals(y, linpred, cl_codes, *, n_boot, confidence, rng):
     """Apparent AUCs with DeLong intervals, or cluster-bootstrap percentile intervals.
 
     Returns ``auc, low, high, cov, boot``: ``cov`` the DeLong covariance
-    (None with clusters), ``boot`` the ``(n_boot, k)`` bootstrap AUCs (None
-    without clusters).
+    (None with clusters), ``boot`` the :class:`~kapta_research.stats.resample.BootstrapResult`
+    of the AUCs (None without clusters).
     """
-    alpha = 1 - confidence
     if cl_codes is None:
         z = _z(confidence)
         auc, cov = delong(y, linpred)
         se_auc = np.sqrt(np.diag(cov))
         return auc, np.clip(auc - z * se_auc, 0, 1), np.clip(auc + z * se_auc, 0, 1), cov, None
     auc = delong(y, linpred)[0]
-    boot = cluster_bootstrap_aucs(y, linpred, cl_codes, n_boot, rng)
-    low = np.nanquantile(boot, alpha / 2, axis=0)
-    high = np.nanquantile(boot, 1 - alpha / 2, axis=0)
+    boot = cluster_bootstrap_aucs(y, linpred, cl_codes, n_boot=n_boot, random_state=rng,
+                                  func="predictive_value")
+    low, high = boot.interval(confidence)
     return auc, low, high, None, boot
 
 
@@ -524,8 +527,8 @@ def _auc_comparisons(names, auc, cov, boot, *, z) -> pd.DataFrame:
             var = cov[a, a] + cov[b, b] - 2 * cov[a, b]
             se = float(np.sqrt(max(var, 0.0)))
         else:
-            d = boot[:, a] - boot[:, b]
-            se = float(np.nanstd(d, ddof=1))
+            d = boot.replicates[:, a] - boot.replicates[:, b]
+            se = float(np.std(d, ddof=1))
         if se > 0:
             p = float(2 * stats.norm.sf(abs(diff) / se))
         else:

@@ -1,4 +1,26 @@
-"""Churn rate with confidence intervals by category or by bin of a predictor ("metric cohort" table)."""
+"""Churn rate with confidence intervals by category or by bin of a predictor ("metric cohort" table).
+
+Rates have Wilson intervals (:func:`kapta_research.stats.intervals.wilson_interval`),
+on the effective sample size ``n / deff`` when rows are clustered (an account
+appears at several snapshot dates).  With ``reference`` each group's
+difference from the reference group gets Newcombe's (1998) hybrid score
+interval (MOVER from the two Wilson intervals), with the correlation of the
+two rates through the clusters they share, and the p-value that inverts
+that interval (:func:`kapta_research.stats.intervals.interval_p_value`), so
+"p < 1 - confidence" and "the interval excludes 0" agree.
+
+References
+----------
+Wilson, E. B. (1927). Probable inference, the law of succession, and
+statistical inference. JASA 22, 209-212.
+
+Newcombe, R. G. (1998). Interval estimation for the difference between
+independent proportions: comparison of eleven methods. Statistics in
+Medicine 17, 873-890.
+
+Zou, G. Y. & Donner, A. (2008). Construction of confidence limits about
+effect measures: a general approach. Statistics in Medicine 27, 1693-1702.
+"""
 from __future__ import annotations
 
 import numbers
@@ -9,28 +31,16 @@ import pandas as pd
 
 from .._validation import check_columns, check_confidence, check_dataframe, check_int
 from ..errors import ParameterError
-from ._checks import _binary_column, _complete_rows, _z
+from ..stats.clustered import cluster_codes, cluster_sums, ratio_mean_variance
+from ..stats.design import design_effect, effective_n
+from ..stats.intervals import interval_p_value, mover_difference, wilson_interval
+from ._checks import _binary_column, _complete_rows
 
 __all__ = ["churn_by_category"]
 
 
-def _wilson(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval; ``k`` and ``n`` may be non-integer (effective sizes)."""
-    k = np.asarray(k, float)
-    n = np.asarray(n, float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / n
-        denom = 1 + z**2 / n
-        centre = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    low = np.where(k <= 0, 0.0, np.clip(centre - half, 0, 1))
-    high = np.where(k >= n, 1.0, np.clip(centre + half, 0, 1))
-    empty = ~(n > 0)
-    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
-
-
 def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=None,
-                      confidence=0.95) -> pd.DataFrame:
+                      confidence=0.95, reference=None) -> pd.DataFrame:
     """Churn rate with a confidence interval per category or per bin of a predictor.
 
     Like a "metric cohort" table: split accounts by the value of one
@@ -60,6 +70,11 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
         ``n_clusters`` and ``design_effect`` are added.
     confidence : float, default 0.95
         Level of the intervals.
+    reference : optional
+        A category (categorical predictor) or bin number from 1 (numeric
+        predictor) to compare every group with: adds the difference of each
+        group's churn rate from the reference group's, its interval and
+        p-value (see Notes).
 
     Returns
     -------
@@ -75,10 +90,29 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
         - ``churn_rate`` : ``n_events / n``
         - ``ci_low``, ``ci_high`` : Wilson score interval
         - ``n_clusters``, ``design_effect`` : with ``cluster`` only
+        - ``rate_diff``, ``rate_diff_ci_low``, ``rate_diff_ci_high``,
+          ``p_value`` : with ``reference`` only: ``churn_rate`` minus the
+          reference group's (0-1 scale), Newcombe's hybrid score interval of
+          that difference and the two-sided p-value inverting it; NaN
+          (interval, p) in the reference row and for empty groups
+        - ``n_excluded`` : rows left out of the whole table for a missing
+          predictor, outcome or cluster (the same in every row)
+        - ``n_outside_bins`` : rows whose value lies outside explicit
+          ``bins`` (the same in every row; 0 otherwise)
 
-        ``table.attrs`` holds ``n_excluded`` (rows with a missing predictor or
-        outcome, left out) and ``n_outside_bins`` (values outside explicit
-        ``bins``).
+        Rates and their differences are on the 0-1 scale.
+
+    Notes
+    -----
+    The difference interval is the MOVER of Newcombe (1998, method 10) and
+    Zou & Donner (2008): ``L = d - sqrt((p_a - l_a)^2 + (u_r - p_r)^2 -
+    2 r (p_a - l_a)(u_r - p_r))``, ``U`` likewise, from the groups' Wilson
+    intervals ``(l, u)``; it stays within [-1, 1].  Without ``cluster`` the
+    groups are independent (``r = 0``).  With ``cluster`` the Wilson
+    intervals use the effective sample sizes and ``r`` is the correlation of
+    the two rates through the clusters present in both groups (an account
+    in the "NPS below 0" band at one snapshot date and in "NPS 0 to 49" at
+    another), from their cluster-summed linearised scores.
 
     Examples
     --------
@@ -106,6 +140,9 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
         raise ParameterError(f"The 'predictor' parameter of {func} must differ from the "
                              f"outcome column. Got {predictor!r} instead.")
     if cluster is not None:
+        if not isinstance(cluster, str):
+            raise ParameterError(f"The 'cluster' parameter of {func} must be a column name (str) or "
+                                 f"None. Got {cluster!r} instead.")
         check_columns(data, [cluster], func=func, name="cluster")
     confidence = check_confidence(confidence, func=func)
 
@@ -135,7 +172,7 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
                predictor: raw}
     if cluster is not None and cluster not in columns:
         columns[cluster] = data[cluster]
-    mask = _complete_rows(data, columns, func=func)
+    mask = _complete_rows(data, columns, func=func, outcome=outcome)
     y = columns[outcome][mask].to_numpy(float)
     x = raw[mask]
 
@@ -177,7 +214,6 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
         codes = x.map(lookup).to_numpy(int)
         head = pd.DataFrame({"level": keys})
 
-    z = _z(confidence)
     n_g = np.array([(codes == i).sum() for i in range(len(keys))], dtype=int)
     k_g = np.array([y[codes == i].sum() for i in range(len(keys))], dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -186,35 +222,94 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
     table["n"] = n_g
     table["n_events"] = k_g.astype(int)
     table["churn_rate"] = rate
-    if cluster is None:
-        low, high = _wilson(k_g, n_g, z)
-    else:
-        cl = pd.factorize(data[cluster][mask].to_numpy())[0]
-        n_cl = np.zeros(len(keys), dtype=int)
-        deff = np.ones(len(keys))
-        for i in range(len(keys)):
-            sel = codes == i
-            if not sel.any():
-                continue
-            c = cl[sel]
-            tot_n = np.bincount(c)
-            tot_y = np.bincount(c, weights=y[sel])
-            keep = tot_n > 0
-            tot_n, tot_y = tot_n[keep], tot_y[keep]
-            g = len(tot_n)
-            n_cl[i] = g
-            p = rate[i]
-            if g > 1 and 0 < p < 1:
-                var_robust = g / (g - 1) * np.sum((tot_y - p * tot_n) ** 2) / n_g[i] ** 2
-                deff[i] = max(1.0, var_robust / (p * (1 - p) / n_g[i]))
-        n_eff = n_g / deff
-        low, high = _wilson(rate * n_eff, n_eff, z)
+    groups = pd.factorize(data[cluster][mask].to_numpy())[0] if cluster is not None else None
+    n_eff, n_cl, deff = _effective_sizes(y, codes, groups, rate, n_g)
+    low, high = wilson_interval(rate * n_eff, n_eff, confidence=confidence)
+    if groups is not None:
         table["n_clusters"] = n_cl
         table["design_effect"] = deff
     table.insert(table.columns.get_loc("churn_rate") + 1, "ci_low", low)
     table.insert(table.columns.get_loc("ci_low") + 1, "ci_high", high)
-    table.attrs["n_excluded"] = int((~mask).sum())
-    table.attrs["n_outside_bins"] = int(len(y) - n_g.sum())
+    if reference is not None:
+        ref = _reference_index(reference, keys, numeric=numeric, func=func)
+        diffs = [_rate_difference(y, codes, groups, i, ref, n_eff, confidence=confidence)
+                 for i in range(len(keys))]
+        table["rate_diff"] = [d[0] for d in diffs]
+        table["rate_diff_ci_low"] = [d[1] for d in diffs]
+        table["rate_diff_ci_high"] = [d[2] for d in diffs]
+        table["p_value"] = [d[3] for d in diffs]
+    table["n_excluded"] = int((~mask).sum())
+    table["n_outside_bins"] = int(len(y) - n_g.sum())
     return table
 
 
+def _effective_sizes(y, codes, groups, rate, n_g):
+    """Per group: effective size ``n / deff``, clusters and design effect (1 without ``groups``).
+
+    The design effect is the CRV1 variance of the churn rate over the SRS
+    variance ``p (1 - p) / n``, floored at 1 (:func:`kapta_research.stats.design.effective_n`);
+    it is 1 where it is undefined (a rate of 0 or 1, or one cluster).
+    """
+    k = len(n_g)
+    if groups is None:
+        return n_g.astype(float), None, None
+    n_cl = np.zeros(k, dtype=int)
+    deff = np.ones(k)
+    for i in range(k):
+        sel = codes == i
+        if not sel.any():
+            continue
+        res = ratio_mean_variance(y[sel], cluster=groups[sel])
+        n_cl[i] = res.n_clusters
+        if res.n_clusters > 1 and 0 < rate[i] < 1:
+            deff[i] = max(1.0, design_effect(res.variance, rate[i] * (1 - rate[i]) / n_g[i]))
+    n_eff = np.array([effective_n(n, d) for n, d in zip(n_g, deff)])
+    return n_eff, n_cl, deff
+
+
+def _reference_index(reference, keys, *, numeric, func) -> int:
+    """Position of ``reference`` among the groups (a level, or a bin number from 1)."""
+    if numeric:
+        if isinstance(reference, numbers.Integral) and not isinstance(reference, bool) \
+                and 1 <= reference <= len(keys):
+            return int(reference) - 1
+        raise ParameterError(f"The 'reference' parameter of {func} must be a bin number from 1 to "
+                             f"{len(keys)} for a numeric predictor. Got {reference!r} instead.")
+    for i, key in enumerate(keys):
+        if key == reference:
+            return i
+    listed = ", ".join(map(repr, keys))
+    raise ParameterError(f"The 'reference' parameter of {func} must be one of the categories present "
+                         f"({listed}). Got {reference!r} instead.")
+
+
+def _shared_correlation(y, codes, groups, a, b) -> float:
+    """Correlation of the churn rates of groups ``a`` and ``b`` through the clusters in both."""
+    if groups is None:
+        return 0.0
+    sa, sb = codes == a, codes == b
+    ua = (y[sa] - y[sa].mean()) / sa.sum()
+    ub = (y[sb] - y[sb].mean()) / sb.sum()
+    g, G = cluster_codes(np.concatenate([groups[sa], groups[sb]]))
+    ta, tb = cluster_sums(ua, g[:len(ua)], G), cluster_sums(ub, g[len(ua):], G)
+    denom = np.sqrt((ta ** 2).sum() * (tb ** 2).sum())
+    return float((ta * tb).sum() / denom) if denom > 0 else 0.0
+
+
+def _rate_difference(y, codes, groups, i, ref, n_eff, *, confidence) -> tuple[float, float, float, float]:
+    """``rate_i - rate_ref``, its hybrid score (MOVER) interval and the p-value inverting it."""
+    nan = float("nan")
+    if not (codes == i).any() or not (codes == ref).any():
+        return nan, nan, nan, nan
+    pa, pr = float(y[codes == i].mean()), float(y[codes == ref].mean())
+    if i == ref:
+        return 0.0, nan, nan, nan
+    r = _shared_correlation(y, codes, groups, i, ref)
+
+    def at(c):
+        la, ua = wilson_interval(pa * n_eff[i], n_eff[i], confidence=c)
+        lr, ur = wilson_interval(pr * n_eff[ref], n_eff[ref], confidence=c)
+        return mover_difference(pa, (la, ua), pr, (lr, ur), correlation=r)
+
+    lo, hi = at(confidence)
+    return pa - pr, float(lo), float(hi), interval_p_value(at, pa - pr)

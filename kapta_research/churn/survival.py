@@ -177,7 +177,7 @@ def cox(data, *, duration, event, covariates, ties="efron", cluster=None,
         columns[col] = _numeric_column(data, col, func=func, what="covariate")
     if cluster is not None and cluster not in columns:
         columns[cluster] = data[cluster]
-    mask = _complete_rows(data, columns, func=func)
+    mask = _complete_rows(data, columns, func=func, outcome=event)
     used = pd.DataFrame({k: v[mask] for k, v in columns.items()})
     time = used[duration].to_numpy(float)
     status = used[event].to_numpy(float)
@@ -399,7 +399,7 @@ def survival_curves(data, *, duration, event, group=None, confidence=0.95,
             raise ParameterError(f"The 'group' parameter of {func} must differ from the "
                                  f"duration and event columns. Got {group!r} instead.")
         columns[group] = data[group]
-    mask = _complete_rows(data, columns, func=func)
+    mask = _complete_rows(data, columns, func=func, outcome=event)
     time, status = _apply_horizon(columns[duration][mask].to_numpy(float),
                                   columns[event][mask].to_numpy(float), horizon)
     z = _z(confidence)

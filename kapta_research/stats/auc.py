@@ -17,10 +17,11 @@ curves. IEEE Signal Processing Letters 21, 1389-1393.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
-__all__ = ["delong", "weighted_auc", "cluster_bootstrap_aucs"]
+from .resample import BootstrapResult, cluster_bootstrap
+
+__all__ = ["delong", "weighted_auc", "weighted_aucs", "cluster_bootstrap_aucs"]
 
 
 def delong(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,27 +52,73 @@ def delong(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def weighted_auc(codes: np.ndarray, n_levels: int, y: np.ndarray, w: np.ndarray) -> float:
-    """AUC with integer (bootstrap) weights; ``codes`` are dense score ranks."""
-    wp = np.bincount(codes, weights=w * y, minlength=n_levels)
-    wn = np.bincount(codes, weights=w * (1 - y), minlength=n_levels)
-    total_p, total_n = wp.sum(), wn.sum()
-    if total_p == 0 or total_n == 0:
-        return float("nan")
-    below = np.cumsum(wn) - wn
-    return float(np.sum(wp * (below + 0.5 * wn)) / (total_p * total_n))
+    """AUC with row weights (e.g. bootstrap multiplicities); ``codes`` are dense score ranks.
+
+    NaN when the weights leave no positive or no negative.
+    """
+    return float(weighted_aucs(codes, n_levels, y, np.asarray(w, float)[None, :])[0])
 
 
-def cluster_bootstrap_aucs(y, scores, clusters, n_boot, rng) -> np.ndarray:
-    """(n_boot, k) AUCs over bootstrap resamples of whole clusters."""
-    cl = pd.factorize(clusters)[0]
-    g = int(cl.max()) + 1
-    dense = [np.unique(s, return_inverse=True) for s in scores]
-    out = np.empty((n_boot, len(scores)))
-    for b in range(n_boot):
-        counts = np.bincount(rng.integers(0, g, g), minlength=g)
-        w = counts[cl].astype(float)
-        for k, (levels, codes) in enumerate(dense):
-            out[b, k] = weighted_auc(codes, len(levels), y, w)
-    return out
+def weighted_aucs(codes: np.ndarray, n_levels: int, y: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """AUCs of one score under each row of weights ``W`` (shape ``(b, n)``); NaN where a class is empty.
+
+    ``codes`` (shape ``(n,)``) are the dense ranks ``0..n_levels-1`` of the
+    score (``numpy.unique(score, return_inverse=True)[1]``); a pair tied in
+    the score counts one half.
+    """
+    W = np.atleast_2d(np.asarray(W, float))
+    y = np.asarray(y, float)
+    onehot = np.zeros((len(codes), n_levels))
+    onehot[np.arange(len(codes)), codes] = 1.0
+    wp = (W * y) @ onehot
+    wn = (W * (1 - y)) @ onehot
+    total_p, total_n = wp.sum(axis=1), wn.sum(axis=1)
+    below = np.cumsum(wn, axis=1) - wn
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = np.sum(wp * (below + 0.5 * wn), axis=1) / (total_p * total_n)
+    return np.where((total_p > 0) & (total_n > 0), auc, np.nan)
 
 
+def cluster_bootstrap_aucs(y, scores, codes, *, n_boot: int, random_state=None,
+                           func: str = "cluster_bootstrap_aucs") -> BootstrapResult:
+    """AUCs of ``k`` scores over bootstrap resamples of whole clusters (the package's one engine).
+
+    Parameters
+    ----------
+    y : array of 0/1, shape (n,)
+    scores : array, shape (k, n)
+    codes : array of int, shape (n,)
+        Cluster code ``0..G-1`` of each row (rows are resampled with their cluster).
+    n_boot : int
+    random_state : None, int or numpy.random.Generator
+    func : str
+        Named in the warning / error about failed replicates.
+
+    Returns
+    -------
+    BootstrapResult
+        ``replicates`` of shape ``(n_boot - n_failed, k)``.  A replicate
+        fails when the resample holds only one class (its AUC is undefined);
+        failed replicates are counted in ``n_failed``, never silently dropped
+        (:func:`kapta_research.stats.resample.cluster_bootstrap` warns above
+        10 % and raises when all fail).
+
+    Examples
+    --------
+    >>> y = np.array([0, 1, 0, 1, 1, 0, 0, 1])
+    >>> s = np.array([[0.1, 0.8, 0.3, 0.6, 0.9, 0.2, 0.7, 0.4]])
+    >>> res = cluster_bootstrap_aucs(y, s, np.array([0, 0, 1, 1, 2, 2, 3, 3]), n_boot=200, random_state=0)
+    >>> res.replicates.shape[1], res.n_boot
+    (1, 200)
+    """
+    y = np.asarray(y, float)
+    codes = np.asarray(codes, dtype=np.int64)
+    dense = [np.unique(np.asarray(s, float), return_inverse=True) for s in np.atleast_2d(scores)]
+
+    def statistic(counts):
+        W = counts[:, codes].astype(float)
+        values = np.column_stack([weighted_aucs(c, len(levels), y, W) for levels, c in dense])
+        return values, np.isfinite(values).all(axis=1)
+
+    return cluster_bootstrap(statistic, codes, n_boot=n_boot, random_state=random_state, vectorized=True,
+                             func=func, reason="only churned or only retained rows were drawn")
