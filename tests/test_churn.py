@@ -820,7 +820,9 @@ def test_churn_by_category_levels():
     df = pd.DataFrame({"category": ["detractor"] * 4 + ["passive"] * 3 + ["promoter"] * 5,
                        "churned": [1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0]})
     t = churn.churn_by_category(df, predictor="category")
-    assert list(t.columns) == ["level", "n", "n_events", "churn_rate", "ci_low", "ci_high"]
+    # n_excluded / n_outside_bins are columns (they were DataFrame.attrs, which CSV loses)
+    assert list(t.columns) == ["level", "n", "n_events", "churn_rate", "ci_low", "ci_high",
+                               "n_excluded", "n_outside_bins"]
     assert list(t["level"]) == ["detractor", "passive", "promoter"]
     assert list(t["n"]) == [4, 3, 5] and list(t["n_events"]) == [3, 1, 1]
     from statsmodels.stats.proportion import proportion_confint
@@ -843,7 +845,7 @@ def test_churn_by_category_deciles():
     df = _accounts(seed=21, n=500)
     t = churn.churn_by_category(df, predictor="trust")
     assert list(t.columns) == ["bin", "bin_low", "bin_high", "n", "n_events", "churn_rate",
-                               "ci_low", "ci_high"]
+                               "ci_low", "ci_high", "n_excluded", "n_outside_bins"]
     assert len(t) == 10 and t["n"].sum() == 500
     assert list(t["bin"]) == list(range(1, 11))
     assert (t["bin_low"].iloc[1:].to_numpy() > t["bin_high"].iloc[:-1].to_numpy()).all()
