@@ -97,7 +97,8 @@ def manifest_html(manifest: dict) -> str:
             f"<p>Everything needed to reproduce this report.</p><table class='kr-table'>{rows}</table></div>")
 
 
-def nps_table_html(table: pd.DataFrame, *, by=None, confidence=0.95, min_n=5, caption=None) -> str:
+def nps_table_html(table: pd.DataFrame, *, by=None, confidence=0.95, min_n=5, min_accounts=None,
+                   caption=None) -> str:
     """NPS table for people: suppressed groups removed and counted in a note (caption default "NPS by <by>")."""
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if caption is None and by:
@@ -113,7 +114,8 @@ def nps_table_html(table: pd.DataFrame, *, by=None, confidence=0.95, min_n=5, ca
     disp["NPS"] = shown["nps"].map(fmt_points)
     disp[_conf(confidence)] = [fmt_ci(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"])]
     hidden = int(table["suppressed"].sum())
-    note = (f"{hidden} group(s) with fewer than {min_n} responses suppressed." if hidden else None)
+    rule = f"fewer than {min_n} responses" + (f" or {min_accounts} accounts" if min_accounts else "")
+    note = (f"{hidden} group(s) with {rule} suppressed." if hidden else None)
     return table_html(disp, caption=caption, note=note)
 
 

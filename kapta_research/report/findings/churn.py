@@ -1,11 +1,9 @@
 """Key-finding sentences and title-page scope of the churn-correlation study (03)."""
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from ..format import _conf, _n, _ratio, _test_name, driver_label, fmt_p
+from ..format import _conf, _n, _ratio, _test_name, driver_label, fmt_ci, fmt_p, fmt_points
 
 __all__ = ["churn_findings", "churn_scope_lines"]
 
@@ -45,18 +43,6 @@ def _rate(row, confidence, show_conf=True) -> str:
             f"n = {_n(row['n'])})")
 
 
-def _rate_gap_p(a, b, confidence) -> float:
-    """Two-sided p of a difference between two churn rates from their (cluster-adjusted) intervals.
-
-    Each rate's standard error is read off its Wilson interval (half-width / z),
-    so a design effect built into the intervals carries over.
-    """
-    from scipy import stats
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    se = math.hypot((a["ci_high"] - a["ci_low"]) / (2 * z), (b["ci_high"] - b["ci_low"]) / (2 * z))
-    return float(2 * stats.norm.sf(abs(a["churn_rate"] - b["churn_rate"]) / se)) if se > 0 else float("nan")
-
-
 def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness=None, base="NPS",
                    confidence=0.95, min_events=20, plan=None) -> list[str]:
     """Key-finding sentences for the churn-correlation study.
@@ -67,8 +53,10 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
         :func:`kapta_research.churn.predictive_value`; its first model is NPS.
     horizon_days : int
     by_nps, by_trend : DataFrame, optional
-        :func:`kapta_research.churn.churn_by_category` of ``nps_band`` and
-        ``response_trend_band``.
+        :func:`kapta_research.churn.churn_by_category` of ``nps_band`` and of
+        ``response_trend_band``; the latter with ``reference="stable"``, whose
+        ``rate_diff`` interval and ``p_value`` the falling-vs-stable sentence
+        words.
     freshness : DataFrame, optional
         :func:`kapta_research.churn.score_freshness`.
     base : str
@@ -133,10 +121,12 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
     if by_trend is not None and len(by_trend):
         t = by_trend.set_index("level")
         if "falling" in t.index and "stable" in t.index and t.loc["falling", "n"] > 0 and t.loc["stable", "n"] > 0:
-            p = _rate_gap_p(t.loc["falling"], t.loc["stable"], confidence)
-            verdict = ("a significant difference" if p < alpha else "a difference the data cannot confirm")
-            out.append(f"Where the response rate was falling, accounts churned at {_rate(t.loc['falling'], confidence)}; "
-                       f"where it was stable, at {_rate(t.loc['stable'], confidence, False)}: {verdict} ({fmt_p(p)}).")
+            f = t.loc["falling"]  # rate_diff, its interval and p: churn_by_category(..., reference="stable")
+            verdict = ("a significant difference" if f["p_value"] < alpha else "a difference the data cannot confirm")
+            out.append(f"Where the response rate was falling, accounts churned at {_rate(f, confidence)}; "
+                       f"where it was stable, at {_rate(t.loc['stable'], confidence, False)}: {verdict} (difference "
+                       f"{fmt_points(100 * f['rate_diff'])} points, {_conf(confidence)} "
+                       f"{fmt_ci(100 * f['rate_diff_ci_low'], 100 * f['rate_diff_ci_high'])}, {fmt_p(f['p_value'])}).")
     if freshness is not None and len(freshness.dropna(subset=["auc"])) >= 2:
         f = freshness.dropna(subset=["auc"])
         a, z = f.iloc[0], f.iloc[-1]

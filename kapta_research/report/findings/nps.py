@@ -1,8 +1,6 @@
 """Key-finding sentences and title-page scope of the NPS overview study (01)."""
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ..format import _conf, _n, fmt_ci, fmt_p, fmt_pct, fmt_points
@@ -19,8 +17,8 @@ def nps_sentence(row, *, confidence, subject="NPS", accounts=True) -> str:
     return s + "."
 
 
-def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_changes=None, mix=None,
-                 rates=None, rate_trend=None, confidence=0.95, min_n=5) -> list[str]:
+def nps_findings(*, overall, by_segment=None, segment=None, gaps=None, trend=None, segment_changes=None, mix=None,
+                 rates=None, rate_trend=None, confidence=0.95, min_n=5, min_accounts=3) -> list[str]:
     """Key-finding sentences for the NPS overview study.
 
     Parameters
@@ -32,12 +30,17 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
         column, so segments are independent samples of accounts).
     segment : str, optional
         The segment column's name (for wording).
+    gaps : DataFrame, optional
+        :func:`~kapta_research.nps.group_gaps` of ``by_segment``'s groups:
+        the "highest vs lowest" sentence reads its ``extremes`` row and judges
+        the gap by its adjusted p-value (``p_adjusted``); without it the
+        sentence names no verdict.
     trend : DataFrame, optional
         :func:`~kapta_research.nps.compare` of waves with ``reference="previous"``.
     segment_changes : DataFrame, optional
         :func:`~kapta_research.nps.compare` of the last two waves with
-        ``by=segment``; significance is judged after Holm's adjustment over
-        the segments.
+        ``by=segment`` and ``adjust="holm"``; significance is judged by its
+        ``p_adjusted`` column (Holm's adjustment over the segments).
     mix : DataFrame, optional
         :func:`~kapta_research.nps.mix_contrasts` of the segments.
     rates : DataFrame, optional
@@ -48,7 +51,8 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
     confidence : float
         Also the significance rule: a p-value below ``1 - confidence`` is called
         significant, so a verdict always agrees with the printed interval.
-    min_n : int
+    min_n, min_accounts : int
+        The suppression rule, for wording the note on hidden groups.
 
     Returns
     -------
@@ -64,26 +68,8 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
                f" That is {fmt_pct(row['pct_promoters'])} promoters, {fmt_pct(row['pct_passives'])} passives "
                f"and {fmt_pct(row['pct_detractors'])} detractors.")
     if by_segment is not None and segment:
-        shown = by_segment[~by_segment["suppressed"]]
-        hidden = int(by_segment["suppressed"].sum())
-        if len(shown) >= 2:
-            hi_row = shown.loc[shown["nps"].idxmax()]
-            lo_row = shown.loc[shown["nps"].idxmin()]
-            gap = hi_row["nps"] - lo_row["nps"]
-            se = math.hypot(hi_row["se"], lo_row["se"])
-            from scipy import stats
-            p = float(2 * stats.norm.sf(abs(gap) / se)) if se > 0 else float("nan")
-            verdict = ("a statistically significant gap" if p < alpha else
-                       "a gap the data cannot distinguish from chance")
-            out.append(
-                f"By {segment.replace('_', ' ')}, {hi_row[segment]} scores highest "
-                f"({fmt_points(hi_row['nps'])}, {_conf(confidence)} {fmt_ci(hi_row['ci_low'], hi_row['ci_high'])}, "
-                f"n = {_n(hi_row['n'])}) and {lo_row[segment]} lowest ({fmt_points(lo_row['nps'])}, "
-                f"{_conf(confidence)} {fmt_ci(lo_row['ci_low'], lo_row['ci_high'])}, n = {_n(lo_row['n'])}): "
-                f"{verdict} (gap {fmt_points(gap, signed=False, digits=1)} points, two-sample test {fmt_p(p)}).")
-        if hidden:
-            out.append(f"{hidden} {segment.replace('_', ' ')} group(s) with fewer than {min_n} responses "
-                       "are not shown.")
+        out += _extremes_sentences(by_segment, gaps, segment=segment, confidence=confidence, alpha=alpha,
+                                   min_n=min_n, min_accounts=min_accounts)
     if trend is not None and len(trend):
         last = trend.iloc[-1]
         if bool(last["suppressed"]):
@@ -99,15 +85,13 @@ def nps_findings(*, overall, by_segment=None, segment=None, trend=None, segment_
                 f"n = {_n(last['n_reference'])} and {_n(last['n'])}): "
                 + ("a statistically significant change." if sig else "not a statistically significant change."))
     if segment_changes is not None and segment and len(segment_changes):
-        sc = segment_changes[~segment_changes["suppressed"]].copy()
+        sc = segment_changes[~segment_changes["suppressed"]]
         if len(sc):
-            from statsmodels.stats.multitest import multipletests
-            sc["p_holm"] = multipletests(sc["p_value"].to_numpy(), method="holm")[1]
-            sig = sc[sc["p_holm"] < alpha]
+            sig = sc[sc["p_adjusted"] < alpha]
             label = segment.replace("_", " ")
             if len(sig):
                 parts = [f"{r[segment]} {fmt_points(r['diff'])} ({_conf(confidence)} {fmt_ci(r['ci_low'], r['ci_high'])}, "
-                         f"n = {_n(r['n'])}, Holm-adjusted {fmt_p(r['p_holm'])})" for _, r in sig.iterrows()]
+                         f"n = {_n(r['n'])}, Holm-adjusted {fmt_p(r['p_adjusted'])})" for _, r in sig.iterrows()]
                 out.append(f"Significant changes by {label} in the last wave: " + "; ".join(parts) + ".")
             else:
                 widest = sc.loc[sc["diff"].abs().idxmax()]
@@ -161,5 +145,39 @@ def scope_lines(programme, responses: pd.DataFrame, parameters: dict) -> list[st
         f"Intervals: {100 * parameters.get('confidence', 0.95):g} % "
         + (f"{method.replace('_', ' ')} intervals" if method else "intervals")
         + (", respondents clustered by account" if cl else ", respondents taken as independent"),
-        f"Groups with fewer than {parameters.get('min_n', 5)} responses are suppressed",
+        f"Groups with fewer than {parameters.get('min_n', 5)} responses"
+        + (f" or fewer than {parameters.get('min_accounts', 3)} accounts" if cl else "") + " are suppressed",
     ]
+
+
+def _extremes_sentences(by_segment, gaps, *, segment, confidence, alpha, min_n, min_accounts) -> list[str]:
+    """Highest vs lowest unsuppressed group, judged by the saved gap table's adjusted p; hidden groups counted."""
+    out = []
+    label = segment.replace("_", " ")
+    shown = by_segment[~by_segment["suppressed"].astype(bool)].set_index(by_segment[segment].astype(str)[
+        ~by_segment["suppressed"].astype(bool)])
+    ext = gaps[gaps["extremes"].astype(bool)] if gaps is not None and len(gaps) else None
+    if ext is not None and len(ext) and len(shown) >= 2:
+        g = ext.iloc[0]
+        hi, lo = shown.loc[str(g["group_a"])], shown.loc[str(g["group_b"])]
+        k = len(gaps)
+        verdict = ("a statistically significant gap" if g["p_adjusted"] < alpha else
+                   "the data cannot distinguish the two")
+        out.append(
+            f"By {label}, {g['group_a']} scores highest ({fmt_points(hi['nps'])}, {_conf(confidence)} "
+            f"{fmt_ci(hi['ci_low'], hi['ci_high'])}, n = {_n(hi['n'])}) and {g['group_b']} lowest "
+            f"({fmt_points(lo['nps'])}, {_conf(confidence)} {fmt_ci(lo['ci_low'], lo['ci_high'])}, n = {_n(lo['n'])}): "
+            f"{verdict} (gap {fmt_points(g['diff'], signed=False, digits=1)} points, {_conf(confidence)} "
+            f"{fmt_ci(g['ci_low'], g['ci_high'], signed=False, digits=1)}; {fmt_p(g['p_adjusted'])} adjusted for "
+            f"the {k} pairs of groups compared).")
+    elif len(shown) >= 2:
+        hi, lo = shown.loc[shown["nps"].idxmax()], shown.loc[shown["nps"].idxmin()]
+        out.append(f"By {label}, {hi.name} scores highest ({fmt_points(hi['nps'])}, {_conf(confidence)} "
+                   f"{fmt_ci(hi['ci_low'], hi['ci_high'])}, n = {_n(hi['n'])}) and {lo.name} lowest "
+                   f"({fmt_points(lo['nps'])}, {_conf(confidence)} {fmt_ci(lo['ci_low'], lo['ci_high'])}, "
+                   f"n = {_n(lo['n'])}); no test of the gap was run.")
+    hidden = int(by_segment["suppressed"].astype(bool).sum())
+    if hidden:
+        out.append(f"{hidden} {label} group(s) with fewer than {min_n} responses or fewer than {min_accounts} "
+                   "accounts are not shown.")
+    return out
