@@ -125,8 +125,9 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
             verdict = ("a significant difference" if f["p_value"] < alpha else "a difference the data cannot confirm")
             out.append(f"Where the response rate was falling, accounts churned at {_rate(f, confidence)}; "
                        f"where it was stable, at {_rate(t.loc['stable'], confidence, False)}: {verdict} (difference "
-                       f"{fmt_points(100 * f['rate_diff'])} points, {_conf(confidence)} "
-                       f"{fmt_ci(100 * f['rate_diff_ci_low'], 100 * f['rate_diff_ci_high'])}, {fmt_p(f['p_value'])}).")
+                       f"{fmt_points(100 * f['rate_diff'], digits=1)} points, {_conf(confidence)} "
+                       f"{fmt_ci(100 * f['rate_diff_ci_low'], 100 * f['rate_diff_ci_high'], digits=1)}, "
+                       f"{fmt_p(f['p_value'])}).")
     if freshness is not None and len(freshness.dropna(subset=["auc"])) >= 2:
         f = freshness.dropna(subset=["auc"])
         a, z = f.iloc[0], f.iloc[-1]
