@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.lock | cut -d' ' -f1)
-JUPYTERLAB_VERSION := 4.6.6
 # Extra pytest options, e.g. `make test PYTEST_ARGS="-m 'not slow'"`.
 PYTEST_ARGS ?=
 
@@ -20,6 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name kapta-research --display-name "kapta-research" >/dev/null
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -37,9 +37,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
-lab: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check jupyterlab==$(JUPYTERLAB_VERSION)
-	$(BIN)/python -m ipykernel install --sys-prefix --name kapta-research --display-name "kapta-research"
+lab: $(STAMP)  # JupyterLab and the project kernel come from the lock (make env)
 	$(BIN)/jupyter lab notebooks/
 
 sample: $(STAMP)

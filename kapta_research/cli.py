@@ -40,24 +40,61 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _shared_parameters(studies, pairs) -> dict:
+    """``-p NAME VALUE`` pairs of run-all -> {study name: {parameter: value}}.
+
+    A parameter goes to every study that declares it (parsed to that study's
+    type) and is skipped for the others; a name no study declares is an error
+    with a did-you-mean.
+    """
+    import difflib
+
+    from .errors import ParameterError
+    from .studies import parse_cli_value
+    known = sorted({n for s in studies for n in s.parameters if n != "output_dir"})
+    out = {s.name: {} for s in studies}
+    for name, value in pairs:
+        takers = [s for s in studies if name in s.parameters and name != "output_dir"]
+        if not takers:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ParameterError(f"Unknown parameter {name!r}: no study has it.{hint} "
+                                 f"Parameters of the studies: {', '.join(known)}.")
+        for s in takers:
+            out[s.name][name] = parse_cli_value(s, name, value)
+    return out
+
+
 def _cmd_run_all(args) -> int:
-    from .runner import StudyFailed, run_study
+    import os
+
+    from tqdm.auto import tqdm
+
+    from .runner import run_study
     from .studies import list_studies
+    studies = list_studies()
+    shared = _shared_parameters(studies, args.p or [])  # refuses unknown names before any work
     t0 = time.perf_counter()
-    pdfs = []
-    for s in list_studies():
+    rows = []
+    bar = tqdm(studies, desc="run-all", unit="study", disable=os.environ.get("CI", "").lower() == "true")
+    for s in bar:
+        bar.set_postfix_str(s.name)
         t1 = time.perf_counter()
         try:
-            out = run_study(s.name, data=args.data, output_root=args.output)
-        except StudyFailed as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(f"{s.name}: done in {time.perf_counter() - t1:.1f} s")
-        pdfs.append(out / "findings.pdf")
-    print(f"\nAll studies done in {time.perf_counter() - t0:.1f} s. PDFs:")
-    for p in pdfs:
-        print(f"  {p}")
-    return 0
+            out = run_study(s.name, parameters=shared[s.name], data=args.data, output_root=args.output)
+            rows.append((s.name, "ok", time.perf_counter() - t1, str(out / "findings.pdf"), ""))
+        except Exception as exc:  # noqa: BLE001 - one failing study must not stop the others
+            first = next((ln for ln in str(exc).splitlines() if ln.strip()), type(exc).__name__)
+            rows.append((s.name, "FAILED", time.perf_counter() - t1, "", f"{type(exc).__name__}: {first}"))
+    bar.close()
+    failed = [r for r in rows if r[1] != "ok"]
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'study':<{width}}  status  seconds  PDF / first error line")
+    for name, status, secs, pdf, err in rows:
+        print(f"{name:<{width}}  {status:<6}  {secs:7.1f}  {pdf or err}")
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} studies ok in {time.perf_counter() - t0:.1f} s."
+          + (f" Failed: {', '.join(r[0] for r in failed)}." if failed else ""))
+    return 1 if failed else 0
 
 
 def _cmd_validate(args) -> int:
@@ -66,6 +103,10 @@ def _cmd_validate(args) -> int:
         text = quality_report(args.data)
     except KaptaError as exc:  # data problems, an unreadable config, a missing file: exit 1 alike
         print(f"{args.data}: the data have problems.\n{exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a preflight never shows a traceback
+        print(f"{args.data}: validate could not finish ({type(exc).__name__}: {exc}). This is a bug in "
+              "kapta-research, not in your data; please report it with this line.", file=sys.stderr)
         return 1
     print(text)
     return 0
@@ -101,7 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("run-all", help="run every study (what `make study` does)",
-                       description="Run every study on one programme and print where the PDFs are.")
+                       description="Run every study on one programme, continuing past a failure; print a "
+                                   "summary (study, status, seconds, PDF or first error line). Exit status 1 "
+                                   "if any study failed.")
+    p.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="set a parameter for every study that has it (repeatable), e.g. -p confidence 0.9")
     p.add_argument("--data", default="data/sample", help="programme location (default data/sample)")
     p.add_argument("--output", help="reports folder (default: reports/)")
     p.set_defaults(func=_cmd_run_all)

@@ -1,6 +1,7 @@
 """Run a study notebook with papermill into a reproducible run folder.
 
-``reports/<study>/<run-id>/`` receives the executed notebook, ``tables/*.csv``,
+``reports/<study>/<run-id>/`` receives the executed notebook, ``tables/*.csv`` and
+``tables.xlsx`` (the same tables, one captioned sheet each),
 ``figures/*.png``, ``manifest.json`` and ``findings.pdf``.  A failing cell
 stops the run: the executed notebook is kept for debugging, no PDF is made,
 and :class:`StudyFailed` is raised (the CLI exits non-zero).
@@ -110,11 +111,7 @@ def run_study(name: str, *, parameters: dict | None = None, data: str | None = N
     if data is not None:
         params["data"] = str(data)
     params.pop("output_dir", None)
-    params = check_parameters(study, params)
-    data_path = Path(params["data"])
-    if not data_path.is_absolute():
-        data_path = (Path.cwd() / data_path) if (Path.cwd() / data_path).exists() else PROJECT_DIR / data_path
-    params["data"] = str(data_path.resolve())
+    params = check_parameters(study, params)  # also resolves a relative data path (see resolve_data)
     programme = load_programme(params["data"])  # fails fast, before a kernel starts
     check_columns(study, params, programme.respondents().columns)
     key = hashlib.sha256(json.dumps({k: v for k, v in params.items() if k != "data"}, sort_keys=True,
@@ -148,6 +145,8 @@ def run_study(name: str, *, parameters: dict | None = None, data: str | None = N
         os.dup2(saved_fd, 2)
         os.close(saved_fd)
         log.close()
+    from .report import write_tables_xlsx
+    write_tables_xlsx(out_dir)  # tables.xlsx beside tables/*.csv: one formatted sheet per table
     manifest["status"] = "ok"
     manifest["notebook_seconds"] = round(time.perf_counter() - t0, 1)
     manifest["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")

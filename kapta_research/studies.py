@@ -22,11 +22,11 @@ from pathlib import Path
 
 import yaml
 
-from .config import NOTEBOOKS_DIR
+from .config import NOTEBOOKS_DIR, PROJECT_DIR
 from .errors import ParameterError
 
 __all__ = ["Study", "Parameter", "list_studies", "get_study", "check_parameters",
-           "parse_cli_value", "last_waves"]
+           "parse_cli_value", "last_waves", "resolve_data"]
 
 _NAME = re.compile(r"^(\d\d)-([a-z0-9-]+)\.ipynb$")
 #: Names present in a kernel namespace that are not parameters.
@@ -137,6 +137,9 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
         The declared parameters with defaults filled in, in declaration order.
         ``cluster`` is a column name or None: an empty string (independent
         respondents) becomes None, the analysis functions' spelling.
+        ``data`` is an absolute path: a relative one is resolved against the
+        working directory if it exists there, else against the project root
+        (so a notebook opened from ``notebooks/`` finds ``data/sample``).
 
     Raises
     ------
@@ -185,7 +188,25 @@ def check_parameters(study: str | Study, values: dict, *, namespace: bool = Fals
         if check is not None and not check[0](out[name]):
             raise ParameterError(f"The '{name}' parameter of study {st.name} must be {check[1]}. "
                                  f"Got {v!r} instead.")
+        if name == "data":
+            out[name] = resolve_data(out[name])
     return out
+
+
+def resolve_data(path: str) -> str:
+    """A programme location as an absolute path: relative to the working directory if it exists there,
+    else to the project root.
+
+    Examples
+    --------
+    >>> from kapta_research.config import SAMPLE_DIR
+    >>> resolve_data("data/sample") == str(SAMPLE_DIR)
+    True
+    """
+    p = Path(path).expanduser()
+    if not p.is_absolute():
+        p = (Path.cwd() / p) if (Path.cwd() / p).exists() else PROJECT_DIR / p
+    return str(p.resolve())
 
 
 def last_waves(responses, n: int = 2):

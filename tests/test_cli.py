@@ -64,3 +64,45 @@ def test_simulate_writes_a_programme(tmp_path, capsys):
     assert main(["simulate", "--seed", "3", "--accounts", "20", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "responses.csv").is_file() and (tmp_path / "truth.json").is_file()
     assert main(["validate", "--data", str(tmp_path)]) == 0
+
+
+def test_run_all_refuses_a_parameter_no_study_has_with_a_did_you_mean(capsys):
+    assert main(["run-all", "-p", "confidnce", "0.9"]) == 2
+    err = capsys.readouterr().err
+    assert "Unknown parameter 'confidnce': no study has it. Did you mean 'confidence'?" in err
+
+
+def test_run_all_gives_each_study_only_the_parameters_it_has():
+    from kapta_research.cli import _shared_parameters
+    from kapta_research.studies import list_studies
+    shared = _shared_parameters(list_studies(), [("waves", "1,2"), ("n_boot", "200"), ("confidence", "0.9")])
+    assert shared["nps-overview"] == {"waves": [1, 2], "confidence": 0.9}
+    assert shared["key-drivers"] == {"n_boot": 200, "confidence": 0.9}
+    assert shared["churn-correlation"] == {"n_boot": 200, "confidence": 0.9}
+
+
+def test_validate_never_shows_a_traceback(monkeypatch, capsys):
+    import kapta_research.quality as quality
+
+    def broken(location):
+        raise KeyError("invitation_id")
+    monkeypatch.setattr(quality, "quality_report", broken)
+    assert main(["validate", "--data", str(SAMPLE_DIR)]) == 1
+    err = capsys.readouterr().err
+    assert "validate could not finish (KeyError: 'invitation_id')" in err and "Traceback" not in err
+
+
+@pytest.mark.study
+def test_run_all_continues_past_a_failure_and_summarises(tmp_path, capsys):
+    # waves [99] fails study 01 (the only one with a 'waves' parameter); the others still run
+    rc = main(["run-all", "--output", str(tmp_path), "-p", "waves", "99", "-p", "n_boot", "200"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    lines = {ln.split()[0]: ln for ln in out.splitlines() if ln.split() and ln.split()[0] in
+             ("nps-overview", "key-drivers", "churn-correlation")}
+    assert " FAILED " in lines["nps-overview"] and "The 'waves' parameter names waves [99]" in lines["nps-overview"]
+    for s in ("key-drivers", "churn-correlation"):
+        assert " ok " in lines[s] and lines[s].rstrip().endswith("findings.pdf")
+        pdf = lines[s].split()[-1]
+        assert (tmp_path / s) in __import__("pathlib").Path(pdf).parents
+    assert "2 of 3 studies ok" in out and "Failed: nps-overview." in out

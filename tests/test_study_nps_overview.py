@@ -35,6 +35,21 @@ def test_run_folder_has_every_output(run):
     assert {p.name for p in (run / "figures").glob("*.png")} >= {"nps_by_segment.png", "mix_by_segment.png"}
 
 
+def test_tables_xlsx_has_one_captioned_sheet_per_table(run):
+    import openpyxl
+    import pandas as pd
+    wb = openpyxl.load_workbook(run / "tables.xlsx")
+    csvs = sorted(p.stem for p in (run / "tables").glob("*.csv"))
+    assert wb.sheetnames == csvs
+    ws = wb["nps_by_segment"]
+    assert ws["A1"].value == "NPS by segment" and ws["A1"].font.bold
+    assert ws["A3"].value == "segment" and ws.freeze_panes == "A4"
+    t = pd.read_csv(run / "tables" / "nps_by_segment.csv")
+    assert [c.value for c in ws[3]] == list(t.columns)
+    assert ws.cell(row=4, column=list(t.columns).index("nps") + 1).value == pytest.approx(t["nps"].iloc[0])
+    assert wb["segment_gaps"]["A1"].value.startswith("NPS gap of every pair of groups")
+
+
 def test_manifest_records_what_reproduces_the_run(run):
     m = json.loads((run / "manifest.json").read_text())
     assert m["status"] == "ok"
@@ -101,6 +116,31 @@ def test_papermill_direct_run_still_validates(tmp_path):
         pm.execute_notebook(str(NOTEBOOKS_DIR / "01-nps-overview.ipynb"), str(tmp_path / "out.ipynb"),
                             parameters={"confdence": 0.9, "output_dir": str(tmp_path)},
                             kernel_name="python3", progress_bar=False)
+
+
+def test_a_notebook_runs_from_the_notebooks_folder(tmp_path):
+    # "Run All" in JupyterLab runs with notebooks/ as the working directory: the relative default
+    # data path must still find data/sample (issue 8 §6)
+    pm.execute_notebook(str(NOTEBOOKS_DIR / "01-nps-overview.ipynb"), str(tmp_path / "out.ipynb"),
+                        parameters={"output_dir": str(tmp_path), "segments": ["segment"]},
+                        kernel_name="python3", cwd=str(NOTEBOOKS_DIR), progress_bar=False)
+    assert (tmp_path / "tables" / "nps_overall.csv").is_file()
+
+
+def test_notebooks_use_the_project_kernel_and_pass_the_outcome_everywhere():
+    for path in NOTEBOOKS_DIR.glob("*.ipynb"):
+        nb = nbformat.read(str(path), as_version=4)
+        assert nb.metadata.kernelspec.name == "kapta-research", path.name
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert "cluster or None" not in code and ".dropna(" not in code, path.name
+    # Regression (issue 9): notebook 02 passed `outcome` to two of the three driver functions, so the
+    # transitions silently used ltr whatever the study's outcome.
+    nb = nbformat.read(str(NOTEBOOKS_DIR / "02-key-drivers.ipynb"), as_version=4)
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for func in ("relative_importance(", "transition_drivers(", "importance_performance("):
+        call = code[code.index(func):]
+        call = call[:call.index(")\n")]
+        assert re.search(r"\b(outcome|score)=outcome\b", call), func
 
 
 def test_notebooks_are_committed_clean_and_thin():

@@ -18,6 +18,7 @@ from .html import (churn_rate_table_html, compare_table_html, cox_table_html, fi
                    not_covered_html, nps_table_html, odds_ratio_table_html, predictive_table_html, rates_table_html, show,
                    table_html, title_html, skipped_html, transition_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
+from .xlsx import table_caption, write_tables_xlsx
 
 __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
            "fmt_p", "nps_sentence", "nps_findings", "table_html", "nps_table_html", "compare_table_html",
@@ -25,4 +26,4 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "driver_findings", "driver_scope_lines", "importance_table_html", "transition_table_html",
            "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
            "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
-           "logrank_html", "not_covered_html", "skipped_html", "caption"]
+           "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx"]

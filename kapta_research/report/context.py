@@ -1,11 +1,13 @@
 """Where a study run writes its tables and figures."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from ..config import REPORTS_DIR
+from .xlsx import table_caption
 
 __all__ = ["StudyContext"]
 
@@ -28,10 +30,18 @@ class StudyContext:
         (self.output_dir / "tables").mkdir(parents=True, exist_ok=True)
         (self.output_dir / "figures").mkdir(parents=True, exist_ok=True)
 
-    def save_table(self, df: pd.DataFrame, name: str) -> pd.DataFrame:
-        """Write ``tables/<name>.csv`` (deterministic formatting) and return ``df``."""
+    def save_table(self, df: pd.DataFrame, name: str, *, caption: str | None = None) -> pd.DataFrame:
+        """Write ``tables/<name>.csv`` (deterministic formatting) and return ``df``.
+
+        ``caption`` (default: :func:`~kapta_research.report.xlsx.table_caption`) heads the
+        table's sheet in ``tables.xlsx``; it is kept in ``table_captions.json`` of the run folder.
+        """
         df.to_csv(self.output_dir / "tables" / f"{name}.csv", index=False, lineterminator="\n",
                   float_format="%.10g")
+        path = self.output_dir / "table_captions.json"
+        captions = json.loads(path.read_text()) if path.is_file() else {}
+        captions[name] = caption or table_caption(name)
+        path.write_text(json.dumps(captions, indent=1, sort_keys=True) + "\n")
         return df
 
     def save_figure(self, ax, name: str) -> None:
