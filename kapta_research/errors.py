@@ -94,7 +94,7 @@ class DataError(KaptaError):
         return text
 
 
-class ConvergenceError(KaptaError):
+class ConvergenceError(DataError):
     """A model could not be fitted: the optimiser did not converge, or the data
     separate the outcome (perfect prediction), so the estimates do not exist."""
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_confidence, check_int
-from .errors import DataError
+from .errors import DataError, ParameterError
 from .stats import clustered, design, intervals
 
 __all__ = ["response_rates", "response_rate_trend", "wilson_interval"]
@@ -15,7 +15,13 @@ __all__ = ["response_rates", "response_rate_trend", "wilson_interval"]
 wilson_interval = intervals.wilson_interval
 
 
-def response_rates(programme, *, by="wave", waves=None, cluster="account_id", confidence=0.95,
+def _check_cluster(cluster, *, func: str) -> None:
+    if cluster is not None and not isinstance(cluster, str):
+        raise ParameterError(f"The 'cluster' parameter of {func} must be a column name (str) or None. "
+                             f"Got {cluster!r} instead.")
+
+
+def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence=0.95,
                    min_n=5) -> pd.DataFrame:
     """Share of invitations answered, per group, with cluster-aware intervals.
 
@@ -32,10 +38,12 @@ def response_rates(programme, *, by="wave", waves=None, cluster="account_id", co
     waves : list of int, optional
         Keep only these waves (``None`` or empty = all).
     cluster : str or None
-        Cluster column for the variance (default ``account_id``).
+        Cluster column for the variance, usually ``"account_id"`` (the same
+        accounts are invited every wave); None treats invitations as
+        independent.  Nothing clusters by default.
     confidence : float
     min_n : int
-        Groups with fewer invitations are suppressed.
+        Groups with fewer invitations are suppressed (no numbers in the row).
 
     Returns
     -------
@@ -49,11 +57,12 @@ def response_rates(programme, *, by="wave", waves=None, cluster="account_id", co
     Examples
     --------
     >>> import kapta_research as kr
-    >>> rr = kr.metrics.response_rates(kr.load_sample(), by="wave")
+    >>> rr = kr.metrics.response_rates(kr.load_sample(), by="wave", cluster="account_id")
     >>> bool(rr["rate"].between(0.25, 0.40).all())
     True
     """
     confidence = check_confidence(confidence, func="response_rates")
+    _check_cluster(cluster, func="response_rates")
     min_n = check_int(min_n, name="min_n", func="response_rates", low=1)
     by = [by] if isinstance(by, str) else list(by)
     inv = programme.invitations
@@ -103,7 +112,7 @@ def response_rates(programme, *, by="wave", waves=None, cluster="account_id", co
     return out
 
 
-def response_rate_trend(programme, *, waves=None, cluster="account_id", confidence=0.95) -> pd.DataFrame:
+def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95) -> pd.DataFrame:
     """Linear trend of the response rate across waves, with a cluster-robust interval.
 
     A linear-probability regression of "invitation answered" on the wave
@@ -130,13 +139,14 @@ def response_rate_trend(programme, *, waves=None, cluster="account_id", confiden
     Examples
     --------
     >>> import kapta_research as kr
-    >>> t = kr.metrics.response_rate_trend(kr.load_sample())
+    >>> t = kr.metrics.response_rate_trend(kr.load_sample(), cluster="account_id")
     >>> bool(t["ci_low"].iloc[0] <= t["slope"].iloc[0] <= t["ci_high"].iloc[0])
     True
     """
     import statsmodels.api as sm
 
     confidence = check_confidence(confidence, func="response_rate_trend")
+    _check_cluster(cluster, func="response_rate_trend")
     inv = programme.invitations
     if len(inv) == 0:
         raise DataError("the response-rate trend needs the invitations table; the programme has none")

@@ -9,6 +9,17 @@
   7 days" when the follow-up is dated no earlier than the response and at most
   7 × 24 hours after it (elapsed time, not calendar days: a follow-up 7 days
   and 1 hour later is late).
+
+Table vocabulary
+----------------
+* Percentages: a column named ``pct_*`` (or ``*_pct``) is on the 0-100 scale;
+  ``rate``, ``share`` and proportions are on the 0-1 scale; NPS and its
+  differences are in points (-100 ... 100, -200 ... 200).
+* Intervals: ``ci_low`` / ``ci_high`` for the table's statistic;
+  ``<stat>_ci_low`` / ``<stat>_ci_high`` when a table carries several.
+* ``n`` counts rows used, ``n_excluded`` rows left out, ``n_clusters`` accounts.
+* A suppressed row keeps its labels, ``suppressed=True`` and a
+  ``suppressed_reason``, and no number at all.
 """
 from __future__ import annotations
 

@@ -195,13 +195,14 @@ def importance_performance_map(table, ax=None, *, annotate=True):
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`kapta_research.drivers.importance_performance`
-        (columns ``driver``, ``share``, ``mean``, ``quadrant`` and, if
-        present, the ``*_ci_low`` / ``*_ci_high`` intervals).  The threshold
-        lines come from ``table.attrs['importance_threshold']`` and
-        ``table.attrs['performance_threshold']``; without them, the defaults
-        of :func:`~kapta_research.drivers.importance_performance` (an equal
-        share, the mean of the driver means) are drawn.
+        Result of :func:`kapta_research.drivers.importance_performance`, or
+        its ``summary`` table (columns ``driver``, ``share``, ``mean``,
+        ``quadrant`` and, if present, the ``*_ci_low`` / ``*_ci_high``
+        intervals).  The threshold lines come from the result's
+        ``importance_threshold`` and ``performance_threshold``; for a bare
+        table, the defaults of
+        :func:`~kapta_research.drivers.importance_performance` (an equal share,
+        the mean of the driver means) are drawn.
     ax : matplotlib.axes.Axes, optional
     annotate : bool, default True
         Write each driver's label next to its point.
@@ -223,13 +224,16 @@ def importance_performance_map(table, ax=None, *, annotate=True):
     from matplotlib.lines import Line2D
     from matplotlib.ticker import PercentFormatter
 
+    result = table
     table = _table(table, name="table", func="importance_performance_map",
                    required=("driver", "share", "mean"))
     ax = _axes(ax)
     share = table["share"].to_numpy(dtype=float)
     mean = table["mean"].to_numpy(dtype=float)
-    it = table.attrs.get("importance_threshold", 1.0 / len(table))
-    pt = table.attrs.get("performance_threshold", float(np.mean(mean)))
+    it = getattr(result, "importance_threshold", None)
+    it = 1.0 / len(table) if it is None else float(it)
+    pt = getattr(result, "performance_threshold", None)
+    pt = float(np.mean(mean)) if pt is None else float(pt)
     quadrant = (table["quadrant"].astype(str).to_numpy() if "quadrant" in table.columns
                 else np.full(len(table), "uncertain"))
     colours = [_QUADRANT_COLOURS.get(q, "#333333") for q in quadrant]

@@ -1,0 +1,331 @@
+"""Drivers of the two NPS transitions (detractor → passive, passive → promoter)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .. import _lmg, rules
+from .._compat import UNSET, renamed
+from .._result import Result
+from .._validation import check_dataframe, check_numeric, source_of
+from ..errors import ConvergenceError, DataError, ParameterError
+from ..stats import intervals, resample
+from ._prepare import (MAX_LMG_DRIVERS, TRANSITIONS, _boot_counts, _check_common, _check_design,
+                       _check_driver_list, _cluster_setup, _prepare, _raise_if_no_replicates,
+                       _rank_ci, _rank_desc)
+
+__all__ = ["transition_drivers", "TransitionResult"]
+
+
+class TransitionResult(Result):
+    """Drivers of NPS transitions (see :func:`transition_drivers`).
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per (transition, driver); see :func:`transition_drivers`.
+    difference : pandas.DataFrame
+        One row per driver: does its effect differ between the transitions?
+    outcome : str
+        The likelihood-to-recommend column (``score`` is its deprecated old name).
+    n : int
+        Rows used (after listwise deletion), all categories.
+    n_clusters : int or None
+    n_excluded : int
+        Rows left out because a value was missing (``n_dropped_missing``: old name).
+    n_boot, confidence : as given.
+    n_boot_failed : int
+    """
+
+    _title = "Drivers of NPS transitions"
+    _info = ("outcome", "n", "n_clusters", "n_excluded", "n_boot")
+
+    def __init__(self, **fields):
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    @property
+    def score(self) -> str:
+        """Deprecated old name of :attr:`outcome`."""
+        return self.outcome
+
+    @property
+    def n_dropped_missing(self) -> int:
+        """Deprecated old name of :attr:`n_excluded`."""
+        return self.n_excluded
+
+    def __repr__(self) -> str:
+        return super().__repr__() + "\n\ndifference between transitions:\n" + self.difference.to_string()
+
+
+def _fit_logit(y, X, *, groups, what: str, func: str, src: str):
+    import statsmodels.api as sm
+    exog = sm.add_constant(X, has_constant="add")
+    kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.Logit(y, exog).fit(disp=0, maxiter=100, **kwargs)
+        except (np.linalg.LinAlgError, ValueError) as exc:  # singular Hessian and friends
+            raise ConvergenceError(f"{func}: the logistic regression for {what} could not be fitted "
+                            f"({exc}); check for drivers that (almost) separate the "
+                            f"categories.", file=src) from None
+    converged = bool(res.mle_retvals.get("converged", True))
+    if not converged or not np.all(np.isfinite(res.bse)):
+        raise ConvergenceError(
+            f"{func}: the logistic regression for {what} did not converge: a driver (or a "
+            f"combination of drivers) separates the two categories almost perfectly, or there "
+            f"are too few of one category. Use fewer drivers or more data.", file=src)
+    return res
+
+
+def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, confidence=0.95,
+                       random_state=None, score=UNSET) -> TransitionResult:
+    """Which drivers move detractors to passives, and passives to promoters.
+
+    NPS categories are built from ``outcome`` (likelihood to recommend, 0–10;
+    :mod:`kapta_research.rules`):
+    detractors 0–6, passives 7–8, promoters 9–10.  Two transitions are
+    modelled, each by a logistic regression on all drivers:
+
+    * ``"detractor_to_passive"`` — among respondents scoring 0–8, the odds of
+      being a passive rather than a detractor;
+    * ``"passive_to_promoter"`` — among respondents scoring 7–10, the odds of
+      being a promoter rather than a passive.
+
+    Together these are the two adjacent-category logits of the three NPS
+    categories, so each regression is a correctly specified model when the
+    categories follow an adjacent-category logit model.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per response.
+    drivers : list of str
+        Driver columns (numeric ratings).
+    outcome : str, default "ltr"
+        Column of the 0–10 likelihood-to-recommend score (``score=`` is its
+        deprecated old name).
+    cluster : str, optional
+        Column of the account of each response: standard errors become
+        cluster-robust by account and the bootstrap resamples accounts.
+    n_boot : int, default 0
+        Bootstrap replicates for the intervals of the importance shares.
+    confidence : float, default 0.95
+        Level of every interval, in (0, 1).
+    random_state : None, int or numpy.random.Generator
+
+    Returns
+    -------
+    TransitionResult
+        ``summary``: one row per (transition, driver), with columns
+
+        * ``transition`` — ``"detractor_to_passive"`` or ``"passive_to_promoter"``;
+        * ``driver``;
+        * ``n`` — respondents in the transition's regression;
+        * ``n_events`` — of whom in the higher category (passives,
+          respectively promoters);
+        * ``odds_ratio`` — multiplicative change in the odds of moving up per
+          scale point of the driver, the other drivers held fixed
+          (multivariable logistic regression, statsmodels ``Logit``);
+        * ``or_ci_low``, ``or_ci_high`` — Wald interval of the odds ratio
+          (cluster-robust by account if ``cluster`` is given, else
+          model-based);
+        * ``p_value`` — Wald test of odds ratio = 1;
+        * ``share`` — the driver's share of importance within the transition
+          (see Notes);
+        * ``ci_low``, ``ci_high``, ``rank_ci_low``, ``rank_ci_high`` —
+          percentile bootstrap intervals of ``share`` and of ``rank`` (only
+          with ``n_boot > 0``);
+        * ``rank`` — 1 = most important driver of the transition.
+
+        ``difference``: one row per driver, with columns ``driver``,
+        ``log_or_diff`` (log odds ratio of passive_to_promoter minus that of
+        detractor_to_passive), ``se``, ``ci_low``, ``ci_high`` (Wald interval
+        of ``log_or_diff``) and ``p_value`` (Wald test of no difference).
+
+    Raises
+    ------
+    DataError
+        No detractors, passives or promoters among the complete rows, scores
+        outside 0–10, a constant or collinear driver within a transition, a
+        logistic regression that does not converge (separation).
+
+    Notes
+    -----
+    *Importance share*: for speed and for an exact, additive decomposition,
+    the share is the LMG (Shapley) decomposition of the R² of the
+    *linear probability model* of the transition (least squares of the 0/1
+    outcome on the drivers), computed with the same all-subsets engine as
+    :func:`relative_importance`.  It ranks drivers by how much of the
+    explainable variation in moving up each accounts for; the odds ratios give
+    the direction and size of the effects.
+
+    *Difference test*: the two transitions share the passives (the events of
+    the first regression are the non-events of the second), so the two
+    estimates are correlated and a naive test assuming independence is wrong.
+    Both regressions are therefore estimated as one stacked logistic model
+    (transition-specific intercepts and slopes; its estimates equal the two
+    separate fits) whose cluster-robust sandwich covariance — clusters are the
+    accounts, or each respondent without ``cluster``, so that a passive's two
+    rows are always in one cluster — gives the covariance between the
+    transitions' coefficients (the "seemingly unrelated estimation" of Weesie
+    1999).  The Wald statistic of the difference uses that joint covariance.
+
+    Missing values: listwise deletion over score, drivers and cluster.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> from kapta_research.schema import DRIVERS
+    >>> prog = kr.load_sample()
+    >>> res = kr.drivers.transition_drivers(
+    ...     prog.responses, drivers=list(DRIVERS), cluster="account_id")
+    >>> sorted(res.summary["transition"].unique())
+    ['detractor_to_passive', 'passive_to_promoter']
+    >>> top = res.summary[res.summary["rank"] == 1]
+    >>> list(res.difference.columns)
+    ['driver', 'log_or_diff', 'se', 'ci_low', 'ci_high', 'p_value']
+    """
+    import statsmodels.api as sm
+
+    func = "transition_drivers"
+    outcome = renamed(func, "score", "outcome", score, outcome, default="ltr")
+    n_boot, confidence, rng = _check_common(func, n_boot=n_boot, confidence=confidence,
+                                            random_state=random_state)
+    drivers = _check_driver_list(drivers, func=func)
+    if len(drivers) > MAX_LMG_DRIVERS:
+        raise ParameterError(
+            f"The 'drivers' parameter of {func} must hold at most {MAX_LMG_DRIVERS} drivers. "
+            f"Got {len(drivers)} instead.")
+    check_dataframe(data, func=func)
+    if isinstance(outcome, str) and outcome in data.columns:
+        check_numeric(data, outcome, func=func, low=0, high=10)
+    prep = _prepare(data, func=func, outcome=outcome, drivers=drivers, cluster=cluster,
+                    outcome_name="outcome")
+    src = source_of(prep.frame)
+    y, X = prep.y, prep.X
+    n_total = len(y)
+    cat = rules.category_codes(y)
+    counts = {"detractors (score 0-6)": int((cat == -1).sum()),
+              "passives (score 7-8)": int((cat == 0).sum()),
+              "promoters (score 9-10)": int((cat == 1).sum())}
+    for label, c in counts.items():
+        if c == 0:
+            need = ("detractor_to_passive" if "detractor" in label else
+                    "passive_to_promoter" if "promoter" in label else "either transition")
+            raise DataError(
+                f"{func}: there are no {label} among the {n_total} complete rows, so "
+                f"{need} cannot be estimated ({', '.join(f'{k}: {v}' for k, v in counts.items())})",
+                file=src, column=outcome)
+
+    # Logistic (M-estimator) Wald intervals use the normal reference under clustering as well,
+    # the convention of Stata's logit vce(cluster) and statsmodels; t(G-1) is the rule for means
+    # and linear models (kapta_research.stats.intervals).
+    z = intervals.critical_value(confidence)
+    tmask = {"detractor_to_passive": cat <= 0, "passive_to_promoter": cat >= 0}
+    tevent = {"detractor_to_passive": (cat >= 0).astype(float), "passive_to_promoter": (cat == 1).astype(float)}
+    codes_all, G = _cluster_setup(prep, func=func, n_boot=n_boot)
+
+    rows = []
+    params = {}
+    boot_stats = {}
+    ref_var = {}
+    for t in TRANSITIONS:
+        m = tmask[t]
+        yt, Xt = tevent[t][m], X[m]
+        where = f" among the {t} rows"
+        cov = _check_design(np.column_stack([yt, Xt]), None, drivers, func=func, src=src,
+                            outcome=outcome, where=where)
+        groups = prep.codes[m] if prep.codes is not None else None
+        res = _fit_logit(yt, Xt, groups=groups, what=f"the {t} transition", func=func, src=src)
+        beta, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
+        params[t] = np.asarray(res.params)
+        imp, r2, _ = _lmg.importances(cov[None], "lmg")
+        ref_var[t] = np.diag(cov)
+        rows.append(pd.DataFrame({
+            "transition": t, "driver": drivers, "n": int(m.sum()), "n_events": int(yt.sum()),
+            "odds_ratio": np.exp(beta), "or_ci_low": np.exp(beta - z * se),
+            "or_ci_high": np.exp(beta + z * se), "p_value": np.asarray(res.pvalues)[1:],
+            "share": imp[0] / r2[0], "rank": _rank_desc(imp[0]),
+        }))
+        if n_boot > 0:
+            Zt = np.column_stack([yt, Xt])
+            Zt = Zt - Zt.mean(axis=0)
+            boot_stats[t] = _lmg.cluster_stats(Zt, None, codes_all[m], G)
+
+    n_failed = 0
+    if n_boot > 0:
+        shares = {t: [] for t in TRANSITIONS}
+        ranks = {t: [] for t in TRANSITIONS}
+        for counts_b in _boot_counts(rng, G, n_boot):
+            results = {}
+            valid = np.ones(len(counts_b), dtype=bool)
+            for t in TRANSITIONS:
+                bcov, _, W = _lmg.resampled_covariances(counts_b, *boot_stats[t])
+                ok = W > 0
+                bcov = np.where(ok[:, None, None], bcov, np.eye(bcov.shape[-1]))
+                bi, br, v = _lmg.importances(bcov, "lmg", ref_var=ref_var[t])
+                valid &= v & ok & (br > 0) & np.isfinite(bi).all(axis=1)
+                results[t] = (bi, br)
+            n_failed += int((~valid).sum())
+            for t in TRANSITIONS:
+                bi, br = results[t]
+                shares[t].append(bi[valid] / br[valid, None])
+                ranks[t].append(_rank_desc(bi[valid]))
+        _raise_if_no_replicates(n_boot - n_failed, n_boot, func=func, src=src)
+        for i, t in enumerate(TRANSITIONS):
+            sh = np.concatenate(shares[t])
+            lo, hi = resample.percentile_interval(sh, confidence)
+            rlo, rhi = _rank_ci(np.concatenate(ranks[t]), confidence)
+            rows[i]["ci_low"], rows[i]["ci_high"] = lo, hi
+            rows[i]["rank_ci_low"], rows[i]["rank_ci_high"] = rlo, rhi
+    summary = pd.concat(rows, ignore_index=True)
+    cols = ["transition", "driver", "n", "n_events", "odds_ratio", "or_ci_low", "or_ci_high",
+            "p_value", "share"]
+    if n_boot > 0:
+        cols += ["ci_low", "ci_high"]
+    cols += ["rank"]
+    if n_boot > 0:
+        cols += ["rank_ci_low", "rank_ci_high"]
+    summary = summary[cols]
+
+    # stacked (seemingly unrelated) model for the difference between transitions
+    p = len(drivers)
+    m1, m2 = tmask[TRANSITIONS[0]], tmask[TRANSITIONS[1]]
+    n1, n2 = int(m1.sum()), int(m2.sum())
+    exog = np.zeros((n1 + n2, 2 * (p + 1)))
+    exog[:n1, 0] = 1.0
+    exog[:n1, 1:p + 1] = X[m1]
+    exog[n1:, p + 1] = 1.0
+    exog[n1:, p + 2:] = X[m2]
+    endog = np.r_[tevent[TRANSITIONS[0]][m1], tevent[TRANSITIONS[1]][m2]]
+    groups = np.r_[codes_all[m1], codes_all[m2]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        start = np.r_[params[TRANSITIONS[0]], params[TRANSITIONS[1]]]
+        stacked = sm.Logit(endog, exog).fit(start_params=start, disp=0, maxiter=100,
+                                            cov_type="cluster", cov_kwds={"groups": groups})
+    b = np.asarray(stacked.params)
+    V = np.asarray(stacked.cov_params())
+    i1 = np.arange(1, p + 1)
+    i2 = np.arange(p + 2, 2 * p + 2)
+    diff = b[i2] - b[i1]
+    var = V[i2, i2] + V[i1, i1] - 2 * V[i1, i2]
+    se = np.sqrt(np.clip(var, 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zstat = diff / se
+    difference = pd.DataFrame({
+        "driver": drivers, "log_or_diff": diff, "se": se,
+        "ci_low": diff - z * se, "ci_high": diff + z * se,
+        "p_value": 2 * stats.norm.sf(np.abs(zstat)),
+    })
+    return TransitionResult(
+        summary=summary, difference=difference, outcome=outcome, n=n_total,
+        n_clusters=prep.n_groups, n_excluded=prep.n_dropped, n_boot=n_boot,
+        confidence=confidence, n_boot_failed=n_failed,
+    )
+
