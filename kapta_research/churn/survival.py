@@ -25,6 +25,7 @@ from scipy import stats
 from .._result import Result
 from .._validation import check_choice, check_columns, check_confidence, check_dataframe, source_of
 from ..errors import DataError, ParameterError
+from ..stats.clustered import cluster_sums
 from ..stats.survival import cox_score_residuals, harrell_c
 from ._checks import (_apply_horizon, _binary_column, _check_horizon, _check_varies, _column_list,
                       _complete_rows, _duration_column, _numeric_column, _z)
@@ -221,8 +222,7 @@ def cox(data, *, duration, event, covariates, ties="efron", cluster=None,
         resid = cox_score_residuals(time, status, X, params, ties)
         codes = pd.factorize(groups)[0]
         n_clusters = int(codes.max()) + 1
-        summed = np.zeros((n_clusters, X.shape[1]))
-        np.add.at(summed, codes, resid)
+        summed = cluster_sums(resid, codes, n_clusters)
         cov = naive_cov @ (summed.T @ summed) @ naive_cov
     else:
         n_clusters = None
