@@ -26,13 +26,13 @@ def _programme_from(tables):
     return Programme(**{k: v.copy() for k, v in tables.items()}, drivers=list(DRIVERS), location="<simulated>")
 
 
-def test_later_records_change_no_feature(sample):
-    base = snapshot(sample, as_of=AS_OF)
+def _with_later_records(sample):
+    """A copy of ``sample`` with every record after AS_OF rewritten or added (responses, follow-ups,
+    interviews, invitations)."""
     later = copy.deepcopy(sample)
     r = later.responses
     after = r["responded_at"] >= AS_OF
     assert after.any()
-    # rewrite every later score, add a later response, follow-ups and interviews after as_of
     r.loc[after, "ltr"] = 0.0
     r.loc[after, "trust"] = 1.0
     extra = r[~after].head(50).copy()
@@ -45,6 +45,16 @@ def test_later_records_change_no_feature(sample):
     later.voc_interviews = pd.concat([later.voc_interviews, pd.DataFrame({
         "account_id": sample.accounts["account_id"], "interview_date": AS_OF + pd.Timedelta(days=2),
         "interviewer": "VOC01"})], ignore_index=True)
+    inv = later.invitations
+    later.invitations = pd.concat([inv, inv.head(50).assign(invitation_id="X" + inv["invitation_id"].head(50),
+                                                           sent_at=AS_OF + pd.Timedelta(days=1))],
+                                  ignore_index=True)
+    return later
+
+
+def test_later_records_change_no_feature(sample):
+    base = snapshot(sample, as_of=AS_OF)
+    later = _with_later_records(sample)
     changed = snapshot(later, as_of=AS_OF, until=kr.churn.observed_until(sample))
     pd.testing.assert_frame_equal(base, changed)
 
@@ -200,28 +210,6 @@ def test_snapshot_bands_follow_the_rules_module(sample):
     snap = snapshot(sample, as_of=AS_OF)
     assert (snap["nps_band"].astype(str) == pd.Series(nps_band(snap["nps"].to_numpy())).astype(str)).all()
     assert (snap.loc[snap["nps"] == 50, "nps_band"] == "NPS 50 or more").all()
-
-
-def _with_later_records(sample):
-    later = copy.deepcopy(sample)
-    r = later.responses
-    after = r["responded_at"] >= AS_OF
-    r.loc[after, "ltr"] = 0.0
-    extra = r[~after].head(40).copy()
-    extra["response_id"] = "X" + extra["response_id"]
-    extra["responded_at"] = AS_OF + pd.Timedelta(days=3)
-    later.responses = pd.concat([r, extra], ignore_index=True)
-    later.followups = pd.concat([later.followups, pd.DataFrame({
-        "response_id": r.loc[r["ltr"] <= 6, "response_id"].head(30), "followed_up_at": AS_OF + pd.Timedelta(days=1),
-        "owner": "AM01", "outcome": "resolved"})], ignore_index=True)
-    later.voc_interviews = pd.concat([later.voc_interviews, pd.DataFrame({
-        "account_id": sample.accounts["account_id"], "interview_date": AS_OF + pd.Timedelta(days=2),
-        "interviewer": "VOC01"})], ignore_index=True)
-    inv = later.invitations
-    later.invitations = pd.concat([inv, inv.head(50).assign(invitation_id="X" + inv["invitation_id"].head(50),
-                                                           sent_at=AS_OF + pd.Timedelta(days=1))],
-                                  ignore_index=True)
-    return later
 
 
 @pytest.mark.parametrize("family", ["survey_features", "response_rate_features", "recency_features",

@@ -93,7 +93,7 @@ def _calibration_slope(y, p) -> float:
 
 def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluster=None,
                      n_boot=DEFAULT_N_BOOT, confidence=0.95, random_state=None
-                     ) -> PredictiveValueResult:
+                     ) -> PredictiveValueResult:  # long only by its numpydoc docstring (Notes)
     """Compare how well sets of predictors (NPS, drivers, both) predict churn.
 
     Each model is a logistic regression of ``outcome`` on its predictors
