@@ -52,9 +52,15 @@ TREND_THRESHOLD = 0.05
 
 
 def _provided(programme, table: str, column: str | None = None) -> bool:
-    """Whether the user gave ``table`` (and ``column``): the loader's record, else "has rows"."""
+    """Whether the user gave ``table`` (and ``column``): the loader's record, else "has rows".
+
+    The loader's record (``Programme.provided``) exists for programmes read
+    from files; a programme built in code (``Programme(**tables)``, e.g. from
+    :func:`kapta_research.simulate.simulate_programme`) has none, and then a
+    table counts as given when it has rows (a column when it has a value).
+    """
     provided = getattr(programme, "provided", None)
-    if callable(provided):
+    if callable(provided) and getattr(programme, "supplied", None):
         return bool(provided(table, column))
     frame = getattr(programme, table)
     if column is None:
