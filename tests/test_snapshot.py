@@ -26,13 +26,13 @@ def _programme_from(tables):
     return Programme(**{k: v.copy() for k, v in tables.items()}, drivers=list(DRIVERS), location="<simulated>")
 
 
-def test_later_records_change_no_feature(sample):
-    base = snapshot(sample, as_of=AS_OF)
+def _with_later_records(sample):
+    """A copy of ``sample`` with every record after AS_OF rewritten or added (responses, follow-ups,
+    interviews, invitations)."""
     later = copy.deepcopy(sample)
     r = later.responses
     after = r["responded_at"] >= AS_OF
     assert after.any()
-    # rewrite every later score, add a later response, follow-ups and interviews after as_of
     r.loc[after, "ltr"] = 0.0
     r.loc[after, "trust"] = 1.0
     extra = r[~after].head(50).copy()
@@ -45,6 +45,16 @@ def test_later_records_change_no_feature(sample):
     later.voc_interviews = pd.concat([later.voc_interviews, pd.DataFrame({
         "account_id": sample.accounts["account_id"], "interview_date": AS_OF + pd.Timedelta(days=2),
         "interviewer": "VOC01"})], ignore_index=True)
+    inv = later.invitations
+    later.invitations = pd.concat([inv, inv.head(50).assign(invitation_id="X" + inv["invitation_id"].head(50),
+                                                           sent_at=AS_OF + pd.Timedelta(days=1))],
+                                  ignore_index=True)
+    return later
+
+
+def test_later_records_change_no_feature(sample):
+    base = snapshot(sample, as_of=AS_OF)
+    later = _with_later_records(sample)
     changed = snapshot(later, as_of=AS_OF, until=kr.churn.observed_until(sample))
     pd.testing.assert_frame_equal(base, changed)
 
@@ -164,3 +174,138 @@ def test_account_whose_lookback_answers_lack_ltr_keeps_its_counts_and_driver_mea
     assert row["trust"] == row["trust"]  # a real mean, not NaN
     others = snap.index != account
     pd.testing.assert_frame_equal(snap[others], base[others])
+
+
+# ---------------------------------------------------------------------------
+# account NPS from integer counts (regression), feature families, optional tables
+# ---------------------------------------------------------------------------
+
+def _responses(account, ltr):
+    return pd.DataFrame({"account_id": account, "ltr": np.asarray(ltr, float)})
+
+
+def test_account_nps_is_computed_from_integer_counts():
+    # Regression: NPS was mean(100·promoter) − mean(100·detractor).  For 34 answers with 23
+    # promoters and 6 detractors that is 49.99999999999999, so an account at exactly +50 fell
+    # into the "NPS 0 to 49" band; 100·(n_pro − n_det)/n is exactly 50.
+    from kapta_research.churn.features import account_mix
+    from kapta_research.rules import nps_band
+
+    ltr = [10] * 23 + [7] * 5 + [3] * 6
+    legacy = (100.0 * (np.array(ltr) >= 9)).mean() - (100.0 * (np.array(ltr) <= 6)).mean()
+    assert legacy < 50
+    mix = account_mix(pd.concat([_responses("A", ltr), _responses("B", [9, 9, 0]),
+                                 _responses("C", [10, 9, 10, 9, 1, 2]), _responses("D", [np.nan, 8])]))
+    assert mix.loc["A", "nps"] == 50.0
+    assert list(nps_band(mix["nps"].to_numpy())) == ["NPS 50 or more", "NPS 0 to 49", "NPS 0 to 49",
+                                                     "NPS 0 to 49"]
+    # the same true value is the same float whatever the account size (1/3 = 2/6)
+    assert mix.loc["B", "nps"] == mix.loc["C", "nps"] == 100 / 3
+    assert mix.loc["D", "nps"] == 0.0 and mix.loc["D", "pct_passives"] == 100.0
+    assert (mix[["pct_promoters", "pct_passives", "pct_detractors"]].sum(axis=1) == 100.0).all()
+
+
+def test_snapshot_bands_follow_the_rules_module(sample):
+    from kapta_research.rules import nps_band
+    snap = snapshot(sample, as_of=AS_OF)
+    assert (snap["nps_band"].astype(str) == pd.Series(nps_band(snap["nps"].to_numpy())).astype(str)).all()
+    assert (snap.loc[snap["nps"] == 50, "nps_band"] == "NPS 50 or more").all()
+
+
+@pytest.mark.parametrize("family", ["survey_features", "response_rate_features", "recency_features",
+                                    "voc_features", "followup_features"])
+def test_each_feature_family_ignores_records_dated_after_as_of(sample, family):
+    import kapta_research.churn.features as snap_mod
+    func = getattr(snap_mod, family)
+    kwargs = {"as_of": AS_OF}
+    if family in ("survey_features", "response_rate_features", "followup_features"):
+        kwargs["waves"] = snap_mod._lookback_waves(sample, AS_OF, 4)
+    base = func(sample, **kwargs)
+    assert len(base) > 0
+    pd.testing.assert_frame_equal(base, func(_with_later_records(sample), **kwargs))
+
+
+def _programme_without(tmp_path, drop=(), header_only=(), accounts_without=()):
+    import shutil
+
+    from kapta_research.config import SAMPLE_DIR
+    folder = tmp_path / "programme"
+    shutil.copytree(SAMPLE_DIR, folder)
+    text = (folder / "programme.yaml").read_text()
+    for table in drop:
+        (folder / f"{table}.csv").unlink()
+        text = "\n".join(line for line in text.splitlines() if not line.strip().startswith(f"{table}:"))
+    (folder / "programme.yaml").write_text(text + "\n")
+    for table in header_only:
+        path = folder / f"{table}.csv"
+        path.write_text(path.read_text().splitlines()[0] + "\n")
+    if accounts_without:
+        acc = pd.read_csv(folder / "accounts.csv")
+        acc.drop(columns=list(accounts_without)).to_csv(folder / "accounts.csv", index=False)
+    return kr.load_programme(folder)
+
+
+@pytest.mark.parametrize("drop, header_only, nan_features", [
+    (("voc_interviews",), (), ["days_since_voc"]),
+    ((), ("voc_interviews",), ["days_since_voc"]),            # the study-03 TypeError crash
+    (("invitations",), (), ["response_rate", "response_rate_trend"]),
+    (("followups",), (), ["detractor_followup_7d"]),
+    (("contacts",), (), ["n_roles", "has_decision_maker"]),
+    (("invitations", "followups", "voc_interviews", "contacts"), (),
+     ["days_since_voc", "response_rate", "detractor_followup_7d", "n_roles"]),
+])
+def test_snapshot_works_with_any_optional_table_missing(sample, tmp_path, drop, header_only, nan_features):
+    p = _programme_without(tmp_path, drop=drop, header_only=header_only)
+    snap = snapshot(p, as_of=AS_OF)
+    full = snapshot(sample, as_of=AS_OF)
+    assert list(snap.columns) == list(full.columns)
+    assert snap[nan_features].isna().all().all()
+    # the features of the tables that are there do not change
+    for col in ("nps", "n_responses", "trust", "churned"):  # (days_to_event: the data end earlier)
+        pd.testing.assert_series_equal(snap[col], full[col])
+    if len(drop) == 4:
+        fr = score_freshness(p, as_of=AS_OF, lags=(0, 1), n_boot=100, random_state=0)
+        assert fr["auc"].notna().all()
+
+
+def test_snapshot_without_churn_columns_says_churn_outcomes_are_missing(tmp_path):
+    p = _programme_without(tmp_path, accounts_without=("churned", "churn_date"))
+    with pytest.raises(DataError, match=r"snapshot: churn outcomes are missing: the accounts table has no churn "
+                                        r"columns \(churned, churn_date\)"):
+        snapshot(p, as_of=AS_OF)
+
+
+def test_snapshot_with_churn_flags_but_no_dates_says_churn_dates_are_missing(tmp_path):
+    p = _programme_without(tmp_path, accounts_without=("churn_date",))
+    with pytest.raises(DataError, match=r"churn outcomes are missing: the accounts table marks churned accounts "
+                                        r"but has no churn dates \(churn_date\)"):
+        snapshot(p, as_of=AS_OF)
+
+
+def test_freshness_cluster_is_a_column_name_and_the_old_booleans_warn(sample):
+    opts = dict(as_of=AS_OF, lags=(0,), n_boot=100, random_state=0)
+    by_account = score_freshness(sample, cluster="account_id", **opts)
+    with pytest.warns(DeprecationWarning, match=r"cluster=True is deprecated, use cluster='account_id'"):
+        old = score_freshness(sample, cluster=True, **opts)
+    pd.testing.assert_frame_equal(old, by_account)
+    rows = score_freshness(sample, cluster=None, **opts)
+    with pytest.warns(DeprecationWarning, match=r"cluster=False is deprecated, use cluster=None"):
+        pd.testing.assert_frame_equal(score_freshness(sample, cluster=False, **opts), rows)
+    # one date: each account is one row per lag, so resampling accounts is resampling rows
+    pd.testing.assert_frame_equal(rows, by_account)
+    by_segment = score_freshness(sample, cluster="segment", **opts)
+    assert by_segment.loc[0, "auc"] == by_account.loc[0, "auc"]
+    assert not np.isclose(by_segment.loc[0, "ci_low"], by_account.loc[0, "ci_low"])
+    with pytest.raises(ParameterError, match=r"The 'cluster' parameter of score_freshness must be a column of "
+                                             r"the snapshot .* or None\. Got 'nope' instead\."):
+        score_freshness(sample, cluster="nope", **opts)
+    with pytest.raises(ParameterError, match=r"must be a column name of the snapshot \(str\) or None\. Got 3"):
+        score_freshness(sample, cluster=3, **opts)
+
+
+def test_freshness_reports_failed_bootstrap_replicates(sample):
+    # Four segments as clusters: a resample of segments can hold one class only in few
+    # cases; whatever happens is counted in n_boot_failed, never silently dropped.
+    fr = score_freshness(sample, as_of=AS_OF, lags=(0,), n_boot=100, random_state=0, cluster="segment")
+    assert "n_boot_failed" in fr and 0 <= fr.loc[0, "n_boot_failed"] < 100
+    assert fr.loc[0, "ci_low"] <= fr.loc[0, "auc"] <= fr.loc[0, "ci_high"]

@@ -13,7 +13,7 @@ importable from here.
   on discrimination, calibration and added value).
 * :mod:`~kapta_research.churn.rates` -- :func:`churn_by_category`: churn rate
   with intervals by category or by quantile bin of a predictor.
-* :mod:`~kapta_research.churn.snapshot` -- :func:`snapshot`,
+* :mod:`~kapta_research.churn.features` -- :func:`snapshot`,
   :func:`snapshots`, :func:`score_freshness`: account features at a date
   from data before it, and churn after it.
 
@@ -31,7 +31,7 @@ from ..stats.survival import cox_score_residuals as _cox_score_residuals  # noqa
 from ..stats.survival import harrell_c as _harrell_c  # noqa: F401
 from .prediction import PredictiveValueResult, predictive_value
 from .rates import churn_by_category
-from .snapshot import (NPS_BANDS, SNAPSHOT_FEATURES, TREND_BANDS, observed_until, score_freshness,
+from .features import (NPS_BANDS, SNAPSHOT_FEATURES, TREND_BANDS, observed_until, score_freshness,
                        snapshot, snapshots)
 from .survival import CoxResult, SurvivalResult, cox, survival_curves
 

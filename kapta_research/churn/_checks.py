@@ -173,3 +173,16 @@ def _check_varies(data: pd.DataFrame, frame: pd.DataFrame, columns: list[str], *
                 file=source_of(data),
             )
 
+
+
+def _level_codes(values: pd.Series) -> tuple[list, np.ndarray]:
+    """Levels present in ``values`` (categorical order, else sorted, else first seen) and each row's code."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        levels = [c for c in values.cat.categories if (values == c).any()]
+    else:
+        try:
+            levels = sorted(values.unique())
+        except TypeError:
+            levels = list(values.unique())
+    lookup = {lev: i for i, lev in enumerate(levels)}
+    return levels, values.map(lookup).to_numpy(int)

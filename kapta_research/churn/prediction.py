@@ -24,6 +24,7 @@ from ..errors import DataError, ParameterError
 from ..stats.auc import cluster_bootstrap_aucs, delong
 from ..stats.logistic import (fit_logit, logit_cluster_cov, projected_cluster_scores, score_bootstrap_p,
                               score_statistic, wald_statistic)
+from ..stats.resample import DEFAULT_N_BOOT
 from ._checks import _binary_column, _check_varies, _column_list, _complete_rows, _numeric_column, _z
 
 __all__ = ["predictive_value", "PredictiveValueResult"]
@@ -91,8 +92,8 @@ def _calibration_slope(y, p) -> float:
 
 
 def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluster=None,
-                     n_boot=1000, confidence=0.95, random_state=None
-                     ) -> PredictiveValueResult:
+                     n_boot=DEFAULT_N_BOOT, confidence=0.95, random_state=None
+                     ) -> PredictiveValueResult:  # long only by its numpydoc docstring (Notes)
     """Compare how well sets of predictors (NPS, drivers, both) predict churn.
 
     Each model is a logistic regression of ``outcome`` on its predictors
@@ -128,7 +129,8 @@ def predictive_value(data, *, models, outcome="churned", base=None, cv=5, cluste
         whole clusters, folds keep clusters together, and the added value of
         each model over ``base`` is tested with a wild cluster score
         bootstrap (see Notes).
-    n_boot : int, default 1000
+    n_boot : int, default 2000
+        (:data:`kapta_research.stats.resample.DEFAULT_N_BOOT`, the package's one default)
         Bootstrap resamples for the AUC intervals and the score bootstrap
         (only used with ``cluster``); at least 100.
     confidence : float, default 0.95

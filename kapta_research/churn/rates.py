@@ -34,13 +34,13 @@ from ..errors import ParameterError
 from ..stats.clustered import cluster_codes, cluster_sums, ratio_mean_variance
 from ..stats.design import design_effect, effective_n
 from ..stats.intervals import interval_p_value, mover_difference, wilson_interval
-from ._checks import _binary_column, _complete_rows
+from ._checks import _binary_column, _complete_rows, _level_codes
 
 __all__ = ["churn_by_category"]
 
 
 def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=None,
-                      confidence=0.95, reference=None) -> pd.DataFrame:
+                      confidence=0.95, reference=None) -> pd.DataFrame:  # long by its docstring
     """Churn rate with a confidence interval per category or per bin of a predictor.
 
     Like a "metric cohort" table: split accounts by the value of one
@@ -149,24 +149,7 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
     raw = data[predictor]
     numeric = (pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw)
                and not isinstance(raw.dtype, pd.CategoricalDtype))
-    if bins is not None:
-        if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
-            bins = check_int(bins, name="bins", func=func, low=1)
-        elif isinstance(bins, (Sequence, np.ndarray)) and not isinstance(bins, str):
-            numeric_edges = all(isinstance(b, numbers.Real) and not isinstance(b, bool)
-                                for b in bins)
-            edges = np.asarray(bins, dtype=float) if numeric_edges else None
-            if (edges is None or edges.ndim != 1 or len(edges) < 2
-                    or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0)):
-                raise ParameterError(
-                    f"The 'bins' parameter of {func} must be None, an int >= 1 or an "
-                    f"increasing sequence of at least two finite bin edges. Got {bins!r} "
-                    f"instead.")
-            bins = edges
-        else:
-            raise ParameterError(
-                f"The 'bins' parameter of {func} must be None, an int >= 1 or an increasing "
-                f"sequence of at least two finite bin edges. Got {bins!r} instead.")
+    bins = _check_bins(bins, func=func)
 
     columns = {outcome: _binary_column(data, outcome, func=func, what="outcome"),
                predictor: raw}
@@ -177,41 +160,12 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
     x = raw[mask]
 
     if numeric:
-        xv = x.to_numpy(float)
-        if isinstance(bins, np.ndarray):
-            idx = np.searchsorted(bins, xv, side="left")
-            idx = np.where(xv == bins[0], 1, idx)
-            inside = (idx >= 1) & (idx < len(bins))
-            codes = np.where(inside, idx - 1, -1)
-            n_bins = len(bins) - 1
-            lows, highs = bins[:-1], bins[1:]
-        else:
-            q = 10 if bins is None else bins
-            uniq = np.unique(xv)
-            if len(uniq) <= q:
-                codes = np.searchsorted(uniq, xv)
-                lows = highs = uniq
-            else:
-                cut = pd.qcut(xv, q=q, labels=False, duplicates="drop")
-                codes = np.asarray(cut, dtype=int)
-                present = np.unique(codes)
-                codes = np.searchsorted(present, codes)
-                lows = np.array([xv[codes == i].min() for i in range(len(present))])
-                highs = np.array([xv[codes == i].max() for i in range(len(present))])
-            n_bins = len(lows)
-        keys = list(range(n_bins))
-        head = pd.DataFrame({"bin": np.arange(1, n_bins + 1), "bin_low": np.asarray(lows, float),
+        codes, lows, highs = _bin_codes(x.to_numpy(float), bins)
+        keys = list(range(len(lows)))
+        head = pd.DataFrame({"bin": np.arange(1, len(keys) + 1), "bin_low": np.asarray(lows, float),
                              "bin_high": np.asarray(highs, float)})
     else:
-        if isinstance(x.dtype, pd.CategoricalDtype):
-            keys = [c for c in x.cat.categories if (x == c).any()]
-        else:
-            try:
-                keys = sorted(x.unique())
-            except TypeError:
-                keys = list(x.unique())
-        lookup = {k: i for i, k in enumerate(keys)}
-        codes = x.map(lookup).to_numpy(int)
+        keys, codes = _level_codes(x)
         head = pd.DataFrame({"level": keys})
 
     n_g = np.array([(codes == i).sum() for i in range(len(keys))], dtype=int)
@@ -241,6 +195,43 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
     table["n_excluded"] = int((~mask).sum())
     table["n_outside_bins"] = int(len(y) - n_g.sum())
     return table
+
+
+def _check_bins(bins, *, func):
+    """``bins``: None, an int >= 1 (quantile bins) or increasing finite edges (as an array)."""
+    if bins is None:
+        return None
+    if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
+        return check_int(bins, name="bins", func=func, low=1)
+    if isinstance(bins, (Sequence, np.ndarray)) and not isinstance(bins, str):
+        numeric_edges = all(isinstance(b, numbers.Real) and not isinstance(b, bool) for b in bins)
+        edges = np.asarray(bins, dtype=float) if numeric_edges else None
+        if not (edges is None or edges.ndim != 1 or len(edges) < 2
+                or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0)):
+            return edges
+    raise ParameterError(
+        f"The 'bins' parameter of {func} must be None, an int >= 1 or an increasing "
+        f"sequence of at least two finite bin edges. Got {bins!r} instead.")
+
+
+def _bin_codes(xv, bins):
+    """Bin code of each value (-1 outside explicit edges) and the bins' low and high ends."""
+    if isinstance(bins, np.ndarray):
+        idx = np.searchsorted(bins, xv, side="left")
+        idx = np.where(xv == bins[0], 1, idx)
+        inside = (idx >= 1) & (idx < len(bins))
+        return np.where(inside, idx - 1, -1), bins[:-1], bins[1:]
+    q = 10 if bins is None else bins
+    uniq = np.unique(xv)
+    if len(uniq) <= q:
+        return np.searchsorted(uniq, xv), uniq, uniq
+    cut = pd.qcut(xv, q=q, labels=False, duplicates="drop")
+    codes = np.asarray(cut, dtype=int)
+    present = np.unique(codes)
+    codes = np.searchsorted(present, codes)
+    lows = np.array([xv[codes == i].min() for i in range(len(present))])
+    highs = np.array([xv[codes == i].max() for i in range(len(present))])
+    return codes, lows, highs
 
 
 def _effective_sizes(y, codes, groups, rate, n_g):

@@ -6,13 +6,7 @@
 * :func:`survival_curves` -- Kaplan-Meier curves per group with pointwise
   confidence intervals and the log-rank test.
 
-References
-----------
-Therneau, T. M. & Grambsch, P. M. (2000). Modeling Survival Data: Extending
-the Cox Model. Springer.
-
-Lin, D. Y. & Wei, L. J. (1989). The robust inference for the Cox
-proportional hazards model. JASA 84, 1074-1078.
+References are listed in :mod:`kapta_research.stats.survival`.
 """
 from __future__ import annotations
 
@@ -25,9 +19,10 @@ from scipy import stats
 from .._result import Result
 from .._validation import check_choice, check_columns, check_confidence, check_dataframe, source_of
 from ..errors import DataError, ParameterError
+from ..stats.clustered import cluster_sums
 from ..stats.survival import cox_score_residuals, harrell_c
 from ._checks import (_apply_horizon, _binary_column, _check_horizon, _check_varies, _column_list,
-                      _complete_rows, _duration_column, _numeric_column, _z)
+                      _complete_rows, _duration_column, _level_codes, _numeric_column, _z)
 
 __all__ = ["cox", "CoxResult", "survival_curves", "SurvivalResult"]
 
@@ -69,8 +64,34 @@ class CoxResult(Result):
 
 
 
+def _fit_phreg(time, status, X, *, ties, covariates, n_events, func, file):
+    """Fit statsmodels ``PHReg``; a non-converging (monotone) likelihood is a clear DataError."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = PHReg(time, X, status=status, ties=ties)
+        res = model.fit()
+    params = np.asarray(res.params, float)
+    naive_se = np.sqrt(np.diag(np.asarray(res.cov_params(), float)))
+    scale = X.std(axis=0)
+    problems = [w for w in caught if "converge" in str(w.message).lower()
+                or "singular" in str(w.message).lower()]
+    if (problems or not np.all(np.isfinite(params)) or not np.all(np.isfinite(naive_se))
+            or np.any(np.abs(params * scale) > 15)):
+        worst = covariates[int(np.nanargmax(np.abs(np.nan_to_num(params * scale, nan=np.inf))))]
+        raise DataError(
+            f"{func}: the model does not converge: the coefficient of {worst!r} runs off "
+            f"to infinity (monotone likelihood), typically because it perfectly separates "
+            f"accounts that churn early from the rest, or because there are too few "
+            f"events ({n_events}) for {len(covariates)} covariate(s)",
+            file=file, column=worst,
+        )
+    return model, res
+
+
 def cox(data, *, duration, event, covariates, ties="efron", cluster=None,
-        confidence=0.95, horizon=None) -> CoxResult:
+        confidence=0.95, horizon=None) -> CoxResult:  # long only by its numpydoc docstring
     """Fit a Cox proportional-hazards model of time to churn.
 
     Parameters
@@ -193,36 +214,18 @@ def cox(data, *, duration, event, covariates, ties="efron", cluster=None,
     _check_varies(data, used, covariates, func=func, what="covariate")
 
     X = used[covariates].to_numpy(float)
-    from statsmodels.duration.hazard_regression import PHReg
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = PHReg(time, X, status=status, ties=ties)
-        res = model.fit()
+    model, res = _fit_phreg(time, status, X, ties=ties, covariates=covariates, n_events=n_events,
+                            func=func, file=source_of(data))
     params = np.asarray(res.params, float)
     naive_cov = np.asarray(res.cov_params(), float)
     naive_se = np.sqrt(np.diag(naive_cov))
-    scale = X.std(axis=0)
-    problems = [w for w in caught if "converge" in str(w.message).lower()
-                or "singular" in str(w.message).lower()]
-    if (problems or not np.all(np.isfinite(params)) or not np.all(np.isfinite(naive_se))
-            or np.any(np.abs(params * scale) > 15)):
-        worst = covariates[int(np.nanargmax(np.abs(np.nan_to_num(params * scale, nan=np.inf))))]
-        raise DataError(
-            f"{func}: the model does not converge: the coefficient of {worst!r} runs off "
-            f"to infinity (monotone likelihood), typically because it perfectly separates "
-            f"accounts that churn early from the rest, or because there are too few "
-            f"events ({n_events}) for {len(covariates)} covariate(s)",
-            file=source_of(data), column=worst,
-        )
 
     if cluster is not None:
         groups = used[cluster].to_numpy()
         resid = cox_score_residuals(time, status, X, params, ties)
         codes = pd.factorize(groups)[0]
         n_clusters = int(codes.max()) + 1
-        summed = np.zeros((n_clusters, X.shape[1]))
-        np.add.at(summed, codes, resid)
+        summed = cluster_sums(resid, codes, n_clusters)
         cov = naive_cov @ (summed.T @ summed) @ naive_cov
     else:
         n_clusters = None
@@ -407,16 +410,7 @@ def survival_curves(data, *, duration, event, group=None, confidence=0.95,
         labels = ["all"]
         codes = np.zeros(len(time), dtype=int)
     else:
-        col = columns[group][mask]
-        if isinstance(col.dtype, pd.CategoricalDtype):
-            labels = [c for c in col.cat.categories if (col == c).any()]
-        else:
-            try:
-                labels = sorted(col.unique())
-            except TypeError:
-                labels = list(col.unique())
-        lookup = {lab: i for i, lab in enumerate(labels)}
-        codes = col.map(lookup).to_numpy(int)
+        labels, codes = _level_codes(columns[group][mask])
 
     tables = []
     for i, lab in enumerate(labels):

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 
 from ..errors import DataError
+from .clustered import cluster_sums, crv1_factor
 
 __all__ = ["fit_logit", "logit_cluster_cov", "wald_statistic", "projected_cluster_scores",
            "score_statistic", "score_bootstrap_p"]
@@ -101,10 +102,9 @@ def logit_cluster_cov(res, codes: np.ndarray) -> np.ndarray:
     p = 1 / (1 + np.exp(-(X @ np.asarray(res.params, float))))
     bread = np.linalg.inv(X.T @ ((p * (1 - p))[:, None] * X))
     g = int(codes.max()) + 1
-    scores = np.zeros((g, X.shape[1]))
-    np.add.at(scores, codes, (y - p)[:, None] * X)
+    scores = cluster_sums((y - p)[:, None] * X, codes, g)
     n, k = X.shape
-    factor = g / (g - 1) * (n - 1) / (n - k)
+    factor = crv1_factor(g) * (n - 1) / (n - k)
     cov = factor * bread @ (scores.T @ scores) @ bread
     return (cov + cov.T) / 2
 
@@ -141,9 +141,7 @@ def projected_cluster_scores(y: np.ndarray, X: np.ndarray, p0: np.ndarray, codes
     nuisance = [j for j in range(X.shape[1]) if j not in added]
     info = X.T @ ((p0 * (1 - p0))[:, None] * X)
     proj = np.linalg.solve(info[np.ix_(nuisance, nuisance)], info[np.ix_(nuisance, added)]).T
-    g = int(codes.max()) + 1
-    sums = np.zeros((g, X.shape[1]))
-    np.add.at(sums, codes, (y - p0)[:, None] * X)
+    sums = cluster_sums((y - p0)[:, None] * X, codes, int(codes.max()) + 1)
     return sums[:, added] - sums[:, nuisance] @ proj.T
 
 

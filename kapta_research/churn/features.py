@@ -34,6 +34,7 @@ from .._validation import check_int
 from ..errors import DataError, ParameterError
 from ..rules import NPS_BANDS, category_codes, followed_up_within, nps_band, nps_from_counts
 from ..stats.auc import delong
+from ..stats.resample import DEFAULT_N_BOOT
 
 __all__ = ["snapshot", "snapshots", "score_freshness", "observed_until", "SNAPSHOT_FEATURES", "NPS_BANDS",
            "TREND_BANDS", "survey_features", "response_rate_features", "recency_features", "voc_features",
@@ -51,9 +52,15 @@ TREND_THRESHOLD = 0.05
 
 
 def _provided(programme, table: str, column: str | None = None) -> bool:
-    """Whether the user gave ``table`` (and ``column``): the loader's record, else "has rows"."""
+    """Whether the user gave ``table`` (and ``column``): the loader's record, else "has rows".
+
+    The loader's record (``Programme.provided``) exists for programmes read
+    from files; a programme built in code (``Programme(**tables)``, e.g. from
+    :func:`kapta_research.simulate.simulate_programme`) has none, and then a
+    table counts as given when it has rows (a column when it has a value).
+    """
     provided = getattr(programme, "provided", None)
-    if callable(provided):
+    if callable(provided) and getattr(programme, "supplied", None):
         return bool(provided(table, column))
     frame = getattr(programme, table)
     if column is None:
@@ -451,7 +458,7 @@ def _freshness_row(sub, *, cluster, confidence, n_boot, rng, func) -> dict:
 
 
 def score_freshness(programme, *, as_of, horizon_days=365, lags=(0, 1, 2, 3), cluster="account_id",
-                    confidence=0.95, n_boot=1000, random_state=None) -> pd.DataFrame:
+                    confidence=0.95, n_boot=DEFAULT_N_BOOT, random_state=None) -> pd.DataFrame:
     """How well an account's NPS predicts churn as the score ages.
 
     Tests "NPS scores go bad quickly" on your own data.  At each snapshot
@@ -477,7 +484,8 @@ def score_freshness(programme, *, as_of, horizon_days=365, lags=(0, 1, 2, 3), cl
         one account are not independent).  ``True`` / ``False`` (the old
         booleans) still work for one release with a ``DeprecationWarning``.
     confidence : float
-    n_boot : int
+    n_boot : int, default 2000
+        Bootstrap replicates (:data:`kapta_research.stats.resample.DEFAULT_N_BOOT`); at least 100.
     random_state : None, int or Generator
 
     Returns
