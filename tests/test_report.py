@@ -80,3 +80,21 @@ def test_churn_findings_refuse_to_conclude_from_few_events():
                                       (0.67, "0.67"), (1.34, "1.34")])
 def test_odds_ratio_bounds_never_round_onto_one(x, shown):
     assert report._ratio(x) == shown
+
+
+def test_tables_xlsx_captions_sheets_and_a_design_effect_below_one(tmp_path):
+    import openpyxl
+    ctx = report.StudyContext("x", output_dir=str(tmp_path))
+    ctx.save_table(pd.DataFrame({"segment": ["A", "B"], "nps": [10.5, -3.0], "design_effect": [0.83, 1.7]}),
+                   "nps_by_segment")
+    ctx.save_table(pd.DataFrame({"a": [1]}), "a_table_with_a_rather_long_name_for_excel", caption="Custom <cap>")
+    path = report.write_tables_xlsx(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["a_table_with_a_rather_long_name", "nps_by_segment"]  # 31 characters at most
+    assert wb["a_table_with_a_rather_long_name"]["A1"].value == "Custom <cap>"
+    ws = wb["nps_by_segment"]
+    assert ws["A1"].value == "NPS by segment" and [c.value for c in ws[3]] == ["segment", "nps", "design_effect"]
+    assert [ws["C4"].value, ws["C5"].value] == ["<1, no clustering penalty", 1.7]
+    assert ws["B4"].value == 10.5
+    # the CSV keeps the number
+    assert pd.read_csv(tmp_path / "tables" / "nps_by_segment.csv")["design_effect"].tolist() == [0.83, 1.7]

@@ -171,6 +171,15 @@ def test_driver_findings_follow_confidence(confidence, lead):
     assert any(t.startswith(lead) for t in text)
 
 
+def test_driver_r2_interval_is_read_from_the_saved_table():
+    imp, trans = _driver_inputs(0.5)
+    r2 = pd.DataFrame([{"r2": 0.41, "ci_low": 0.352, "ci_high": 0.468, "n": 900}])
+    text = report.driver_findings(importance=imp, transitions=trans, r2=r2)
+    assert text[0].startswith("The 2 drivers explain R² = 0.41 of the variation in likelihood to recommend "
+                              "(95 % CI 0.35 to 0.47; n = 900 responses from 250 accounts).")
+    assert "CI" not in report.driver_findings(importance=imp, transitions=trans)[0].split(").")[0]
+
+
 def test_driver_findings_when_the_analysis_could_not_run():
     plan = Plan("key-drivers", [Section("importance", "Which drivers matter", False,
                                         "The key-driver analysis needs at least two driver ratings.")])

@@ -23,6 +23,7 @@ TABLE_CAPTIONS = {
     "response_rates": "Response counts and rates by wave",
     "response_rate_trend": "Trend of the response rate across waves",
     "relative_importance": "Relative importance of the drivers (share of R²)",
+    "r2": "R² of the drivers' regression, with its account-bootstrap interval",
     "transition_drivers": "Drivers of the Detractor→Passive and Passive→Promoter steps",
     "transition_difference": "Does a driver's effect differ between the two steps?",
     "importance_performance": "Importance and performance of the drivers",
@@ -70,7 +71,9 @@ def write_tables_xlsx(run_dir, path=None) -> Path:
     """Write ``<run_dir>/tables.xlsx`` from ``<run_dir>/tables/*.csv``.
 
     Each sheet holds the caption (row 1, bold), the header (row 3, bold on
-    grey, frozen) and the rows; columns are sized to their content.  Captions
+    grey, frozen) and the rows; columns are sized to their content.  A design
+    effect below 1 reads "<1, no clustering penalty" (a value below 1 is
+    sampling noise, not information; the CSV keeps the float).  Captions
     come from ``table_captions.json`` (written by
     :meth:`~kapta_research.report.StudyContext.save_table`) or
     :func:`table_caption`.
@@ -93,6 +96,9 @@ def write_tables_xlsx(run_dir, path=None) -> Path:
             pd.DataFrame({"note": ["This run saved no tables."]}).to_excel(xl, sheet_name="tables", index=False)
         for f, sheet in zip(files, _sheet_names([f.stem for f in files])):
             df = pd.read_csv(f, keep_default_na=False, na_values=[""])
+            if "design_effect" in df:  # below 1 is sampling noise, not information (issue 8 §5)
+                deff = df["design_effect"]
+                df["design_effect"] = deff.astype(object).where(~(deff < 1), "<1, no clustering penalty")
             df.to_excel(xl, sheet_name=sheet, index=False, startrow=2)
             ws = xl.sheets[sheet]
             ws.cell(row=1, column=1, value=captions.get(f.stem) or table_caption(f.stem)).font = Font(bold=True, size=12)

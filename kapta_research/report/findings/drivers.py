@@ -1,7 +1,6 @@
 """Key-finding sentences and title-page scope of the key-driver study (02)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..format import _and, _conf, _n, _share, driver_label, fmt_ci, fmt_p, fmt_points
@@ -13,7 +12,7 @@ _STEP = {"detractor_to_passive": "turn detractors into passives",
          "passive_to_promoter": "turn passives into promoters"}
 
 
-def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, plan=None) -> list[str]:
+def driver_findings(*, importance, transitions, ipa=None, r2=None, confidence=0.95, plan=None) -> list[str]:
     """Key-finding sentences for the key-driver study.
 
     A transition's driver is named only when the bootstrap supports it (its
@@ -28,6 +27,9 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, plan=
         :func:`kapta_research.drivers.transition_drivers` with ``n_boot > 0``.
     ipa : DataFrame, optional
         :func:`kapta_research.drivers.importance_performance`.
+    r2 : DataFrame, optional
+        The saved R² table (``ImportanceResult.r2_summary``: ``r2``, ``ci_low``,
+        ``ci_high``); its interval is worded, never recomputed here.
     plan : Plan, optional
         :func:`kapta_research.coverage.plan` of the study: when the analysis
         could not run (``importance`` is None), the finding says why.
@@ -46,10 +48,8 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, plan=
     has_ci = "ci_low" in s
     top = s.iloc[0]
     r2_ci = ""
-    reps = getattr(importance, "replicates", None)
-    if reps is not None and len(reps):
-        lo, hi = np.quantile(reps.sum(axis=1), [(1 - confidence) / 2, (1 + confidence) / 2])
-        r2_ci = f", {_conf(confidence)} {lo:.2f} to {hi:.2f}"
+    if r2 is not None and len(r2) and pd.notna(r2["ci_low"].iloc[0]):  # the saved R² table (r2_summary)
+        r2_ci = f", {_conf(confidence)} {r2['ci_low'].iloc[0]:.2f} to {r2['ci_high'].iloc[0]:.2f}"
     txt = (f"The {len(s)} drivers explain R² = {importance.r2:.2f} of the variation in likelihood to recommend "
            f"({r2_ci.lstrip(', ') + '; ' if r2_ci else ''}n = {_n(importance.n)} responses" +
            (f" from {_n(importance.n_clusters)} accounts" if getattr(importance, "n_clusters", None) else "") + "). ")
@@ -133,7 +133,7 @@ def driver_findings(*, importance, transitions, ipa=None, confidence=0.95, plan=
 def driver_scope_lines(programme, responses: pd.DataFrame, parameters: dict, importance) -> list[str]:
     """Scope of the key-driver study for its title page."""
     seg = parameters.get("segment_filter") or []
-    used = (f"; {_n(importance.n)} with every driver rated ({_n(importance.n_dropped_missing)} with a missing rating "
+    used = (f"; {_n(importance.n)} with every driver rated ({_n(importance.n_excluded)} with a missing rating "
             "left out)") if importance is not None else ""
     return [
         f"Programme: {programme.name}",
