@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .coverage import forecast
+from .rules import DETRACTOR_MAX, followed_up_within
 from .io import Programme, load_programme
 
 __all__ = ["quality_checks", "quality_report", "load_notes_lines"]
@@ -60,9 +61,9 @@ def quality_checks(programme: Programme) -> pd.DataFrame:
         add("accounts with a single role on file", one_voice, "accounts", one_voice > 0.5 * len(roles),
             "an unbalanced mix of voices")
     if len(p.followups):
-        det = r[r["ltr"] <= 6]
+        det = r[r["ltr"] <= DETRACTOR_MAX]
         f = det.merge(p.followups, on="response_id", how="left")
-        within = ((f["followed_up_at"] - f["responded_at"]).dt.days <= 7).mean() * 100 if len(f) else 100.0
+        within = followed_up_within(f["responded_at"], f["followed_up_at"]).mean() * 100 if len(f) else 100.0
         add("detractors followed up within 7 days", within, "%", within < 80, "closed loop within a week")
     if len(p.voc_interviews) and len(p.accounts) and p.accounts["churned"].notna().any():
         last = p.voc_interviews.groupby("account_id")["interview_date"].max()
