@@ -44,6 +44,17 @@ def _conf(confidence) -> str:
     return f"{100 * confidence:g} % CI"
 
 
+def significance_level(confidence) -> float:
+    """The findings' one significance rule: alpha = 1 - confidence, so a verdict agrees with the printed interval.
+
+    Examples
+    --------
+    >>> round(significance_level(0.9), 10)
+    0.1
+    """
+    return 1 - confidence
+
+
 def _n(n) -> str:
     return f"{int(n):,}"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..format import _conf, _n, _ratio, _test_name, driver_label, fmt_ci, fmt_p, fmt_points
+from ..format import _conf, _n, _ratio, _test_name, driver_label, fmt_ci, fmt_p, fmt_points, significance_level
 
 __all__ = ["churn_findings", "churn_scope_lines"]
 
@@ -74,7 +74,7 @@ def churn_findings(*, value, horizon_days, by_nps=None, by_trend=None, freshness
     -------
     list of str
     """
-    alpha = 1 - confidence  # significance follows the intervals' confidence, never a fixed 0.05
+    alpha = significance_level(confidence)  # never a fixed 0.05
     if value is None:
         return [plan.reason("prediction") if plan is not None else "The churn models did not run."]
     out = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..format import _and, _conf, _n, _share, driver_label, fmt_ci, fmt_p, fmt_points
+from ..format import _and, _conf, _n, _share, driver_label, fmt_ci, fmt_p, fmt_points, significance_level
 
 __all__ = ["driver_findings", "driver_scope_lines"]
 
@@ -40,7 +40,7 @@ def driver_findings(*, importance, transitions, ipa=None, r2=None, confidence=0.
     -------
     list of str
     """
-    alpha = 1 - confidence  # significance follows the intervals' confidence, never a fixed 0.05
+    alpha = significance_level(confidence)  # never a fixed 0.05
     if importance is None:
         return [plan.reason("importance") if plan is not None else "The key-driver analysis did not run."]
     out = []

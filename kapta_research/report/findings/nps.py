@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..format import _conf, _n, fmt_ci, fmt_p, fmt_pct, fmt_points
+from ..format import _conf, _n, fmt_ci, fmt_p, fmt_pct, fmt_points, significance_level
 
 __all__ = ["nps_sentence", "nps_findings", "scope_lines"]
 
@@ -59,7 +59,7 @@ def nps_findings(*, overall, by_segment=None, segment=None, gaps=None, trend=Non
     list of str
         3-6 sentences, each stating its numbers with intervals and n.
     """
-    alpha = 1 - confidence  # significance follows the intervals' confidence, never a fixed 0.05
+    alpha = significance_level(confidence)  # never a fixed 0.05
     out = []
     row = overall.iloc[0]
     if bool(row["suppressed"]):
