@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._compat import UNSET, renamed
-from ._validation import check_choice, check_int, source_of
+from ._validation import check_choice, source_of
 from .errors import DataError, ParameterError
 from .nps import _check_common, _group_stats, _prepare, _suppression
 from .stats import clustered, intervals, multiplicity

@@ -74,6 +74,7 @@ class ImportancePerformanceResult(Result):
         return self.n_excluded
 
 
+# Over 120 lines with its numpydoc (~90 lines of docstring); the body is under 90 lines.
 def importance_performance(data, *, drivers, outcome="ltr", cluster=None,
                            n_boot=resample.DEFAULT_N_BOOT, confidence=0.95,
                            importance_threshold=None, performance_threshold=None, top_box=None,

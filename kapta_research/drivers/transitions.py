@@ -190,8 +190,6 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
     >>> list(res.difference.columns)
     ['driver', 'log_or_diff', 'se', 'ci_low', 'ci_high', 'p_value']
     """
-    import statsmodels.api as sm
-
     func = "transition_drivers"
     outcome = renamed(func, "score", "outcome", score, outcome, default="ltr")
     n_boot, confidence, rng = _check_common(func, n_boot=n_boot, confidence=confidence,
@@ -259,30 +257,8 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
 
     n_failed = 0
     if n_boot > 0:
-        shares = {t: [] for t in TRANSITIONS}
-        ranks = {t: [] for t in TRANSITIONS}
-        for counts_b in _boot_counts(rng, G, n_boot):
-            results = {}
-            valid = np.ones(len(counts_b), dtype=bool)
-            for t in TRANSITIONS:
-                bcov, _, W = _lmg.resampled_covariances(counts_b, *boot_stats[t])
-                ok = W > 0
-                bcov = np.where(ok[:, None, None], bcov, np.eye(bcov.shape[-1]))
-                bi, br, v = _lmg.importances(bcov, "lmg", ref_var=ref_var[t])
-                valid &= v & ok & (br > 0) & np.isfinite(bi).all(axis=1)
-                results[t] = (bi, br)
-            n_failed += int((~valid).sum())
-            for t in TRANSITIONS:
-                bi, br = results[t]
-                shares[t].append(bi[valid] / br[valid, None])
-                ranks[t].append(_rank_desc(bi[valid]))
-        _raise_if_no_replicates(n_boot - n_failed, n_boot, func=func, src=src)
-        for i, t in enumerate(TRANSITIONS):
-            sh = np.concatenate(shares[t])
-            lo, hi = resample.percentile_interval(sh, confidence)
-            rlo, rhi = _rank_ci(np.concatenate(ranks[t]), confidence)
-            rows[i]["ci_low"], rows[i]["ci_high"] = lo, hi
-            rows[i]["rank_ci_low"], rows[i]["rank_ci_high"] = rlo, rhi
+        n_failed = _bootstrap_shares(rows, boot_stats, ref_var, rng=rng, G=G, n_boot=n_boot,
+                                     confidence=confidence, func=func, src=src)
     summary = pd.concat(rows, ignore_index=True)
     cols = ["transition", "driver", "n", "n_events", "odds_ratio", "or_ci_low", "or_ci_high",
             "p_value", "share"]
@@ -293,7 +269,49 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
         cols += ["rank_ci_low", "rank_ci_high"]
     summary = summary[cols]
 
-    # stacked (seemingly unrelated) model for the difference between transitions
+    difference = _transition_difference(X, tmask, tevent, codes_all, params, drivers, z)
+    return TransitionResult(
+        summary=summary, difference=difference, outcome=outcome, n=n_total,
+        n_clusters=prep.n_groups, n_excluded=prep.n_dropped, n_boot=n_boot,
+        confidence=confidence, n_boot_failed=n_failed,
+    )
+
+
+def _bootstrap_shares(rows, boot_stats, ref_var, *, rng, G, n_boot, confidence, func, src) -> int:
+    """Account bootstrap of both transitions' LMG shares and ranks (adds interval columns to
+    ``rows`` in place); a replicate counts only if both transitions are estimable in it."""
+    shares = {t: [] for t in TRANSITIONS}
+    ranks = {t: [] for t in TRANSITIONS}
+    n_failed = 0
+    for counts_b in _boot_counts(rng, G, n_boot):
+        results = {}
+        valid = np.ones(len(counts_b), dtype=bool)
+        for t in TRANSITIONS:
+            bcov, _, W = _lmg.resampled_covariances(counts_b, *boot_stats[t])
+            ok = W > 0
+            bcov = np.where(ok[:, None, None], bcov, np.eye(bcov.shape[-1]))
+            bi, br, v = _lmg.importances(bcov, "lmg", ref_var=ref_var[t])
+            valid &= v & ok & (br > 0) & np.isfinite(bi).all(axis=1)
+            results[t] = (bi, br)
+        n_failed += int((~valid).sum())
+        for t in TRANSITIONS:
+            bi, br = results[t]
+            shares[t].append(bi[valid] / br[valid, None])
+            ranks[t].append(_rank_desc(bi[valid]))
+    _raise_if_no_replicates(n_boot - n_failed, n_boot, func=func, src=src)
+    for i, t in enumerate(TRANSITIONS):
+        lo, hi = resample.percentile_interval(np.concatenate(shares[t]), confidence)
+        rlo, rhi = _rank_ci(np.concatenate(ranks[t]), confidence)
+        rows[i]["ci_low"], rows[i]["ci_high"] = lo, hi
+        rows[i]["rank_ci_low"], rows[i]["rank_ci_high"] = rlo, rhi
+    return n_failed
+
+
+def _transition_difference(X, tmask, tevent, codes_all, params, drivers, z) -> pd.DataFrame:
+    """Stacked (seemingly unrelated) logistic model of both transitions: the Wald test of the
+    difference of each driver's log odds ratio uses the joint cluster-robust covariance."""
+    import statsmodels.api as sm
+
     p = len(drivers)
     m1, m2 = tmask[TRANSITIONS[0]], tmask[TRANSITIONS[1]]
     n1, n2 = int(m1.sum()), int(m2.sum())
@@ -318,14 +336,8 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
     se = np.sqrt(np.clip(var, 0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
         zstat = diff / se
-    difference = pd.DataFrame({
+    return pd.DataFrame({
         "driver": drivers, "log_or_diff": diff, "se": se,
         "ci_low": diff - z * se, "ci_high": diff + z * se,
         "p_value": 2 * stats.norm.sf(np.abs(zstat)),
     })
-    return TransitionResult(
-        summary=summary, difference=difference, outcome=outcome, n=n_total,
-        n_clusters=prep.n_groups, n_excluded=prep.n_dropped, n_boot=n_boot,
-        confidence=confidence, n_boot_failed=n_failed,
-    )
-
