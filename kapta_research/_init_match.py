@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from .schema import DRIVERS, ROLES, TABLES
 
 __all__ = ["normalize", "Guess", "match_columns", "score_tables", "detect_scale",
-           "guess_roles", "guess_churn_labels", "PRESET_LABELS"]
+           "guess_roles", "guess_churn_labels", "PRESETS"]
 
 
 def normalize(text, *, split_camel: bool = True) -> str:
@@ -260,11 +260,13 @@ def score_tables(headers: list[str], texts: dict[str, list[str]] | None = None) 
 # --------------------------------------------------------------------------
 # answer labels
 # --------------------------------------------------------------------------
-#: Label presets (must agree with the loader's presets of the same name).
-PRESET_LABELS: dict[str, tuple[str, ...]] = {
-    "agree5": ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"),
-    "agree7": ("Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree",
-               "Somewhat agree", "Agree", "Strongly agree"),
+#: Label presets, as the loader names them: preset -> {label: number}.
+PRESETS: dict[str, dict[str, int]] = {
+    "agree5": {lbl: i + 1 for i, lbl in enumerate(
+        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"))},
+    "agree7": {lbl: i + 1 for i, lbl in enumerate(
+        ("Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree",
+         "Somewhat agree", "Agree", "Strongly agree"))},
 }
 #: Ordered answer vocabularies that are not presets: mapped evenly onto the declared scale.
 _ORDINAL = (
@@ -345,12 +347,14 @@ def detect_scale(values, *, scale: tuple[int, int]) -> ScaleGuess:
     for s in labels:
         folded.setdefault(_fold(s), s)
     keys = set(folded)
-    for name in ("agree5", "agree7"):
-        preset = {_fold(x) for x in PRESET_LABELS[name]}
-        has_somewhat = any("somewhat" in k for k in keys)
-        if keys <= preset and not numbers and (name == "agree7" or not has_somewhat):
-            return ScaleGuess(name, labels=tuple(folded.values()),
-                              reason=f"labels {', '.join(repr(x) for x in folded.values())}")
+    # the preset with fewest labels that holds every label seen (numbers pass through a preset)
+    fits = [(len(m), name) for name, m in PRESETS.items() if keys <= {_fold(k) for k in m}]
+    if fits:
+        name = min(fits)[1]
+        order = [_fold(k) for k in PRESETS[name]]
+        shown = tuple(sorted(folded.values(), key=lambda x: order.index(_fold(x))))
+        return ScaleGuess(name, labels=shown, low=lo, high=hi,
+                          reason=f"the answers {', '.join(repr(x) for x in shown)}")
     # "7 - Strongly agree": the leading number is the value
     lead = {s: _LEADING_NUMBER.match(s) for s in folded.values()}
     if all(lead.values()):

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._init_match import (PRESET_LABELS, REQUIRED, detect_scale, guess_churn_labels, guess_roles,
+from ._init_match import (PRESETS, REQUIRED, detect_scale, guess_churn_labels, guess_roles,
                           match_columns, score_tables)
 from ._init_read import (FORMAT_HEADER_ROWS, QUALTRICS_META, body_of, column_values, detect_format,
                          headers_of, read_grid)
@@ -103,17 +103,17 @@ def _draft_values(td: TableDraft, scales: dict, todos: list) -> None:
     """Fill ``values:`` from the label guesses; a whole-drivers preset becomes ``drivers: <preset>``."""
     values, comments = {}, {}
     drivers = {c: g for c, g in scales.items() if c in DRIVERS}
-    presets = {g.kind for g in drivers.values() if g.kind in PRESET_LABELS}
-    if len(presets) == 1 and all(g.kind in PRESET_LABELS or g.kind in ("empty",) for g in drivers.values()):
+    presets = {g.kind for g in drivers.values() if g.kind in PRESETS}
+    if len(presets) == 1 and all(g.kind in PRESETS or g.kind in ("empty",) for g in drivers.values()):
         name = presets.pop()
         values["drivers"] = name
-        seen = sorted({lab for g in drivers.values() for lab in g.labels},
-                      key=lambda x: [p.casefold() for p in PRESET_LABELS[name]].index(x.casefold()))
+        order = [k.casefold() for k in PRESETS[name]]
+        seen = sorted({lab for g in drivers.values() for lab in g.labels}, key=lambda x: order.index(x.casefold()))
         comments["drivers"] = f"guessed from the answers {_clip(', '.join(seen), 60)}"
         drivers = {}
     rest = ([("ltr", scales["ltr"])] if "ltr" in scales else []) + list(drivers.items())
     for canon, g in rest:
-        if g.kind in PRESET_LABELS:
+        if g.kind in PRESETS:
             values[canon] = g.kind
             comments[canon] = f"guessed from the answers {_clip(', '.join(g.labels), 60)}"
         elif g.kind == "map":
@@ -196,6 +196,18 @@ def _draft_wave(td: TableDraft, values: dict, todos: list) -> None:
         td.notes.append("TODO: " + msg.split(": ", 1)[1])
 
 
+def _qualtrics_note(td: TableDraft, values: dict) -> None:
+    """Say how many preview / unfinished responses the loader will drop."""
+    def col(name):
+        return [str(v).strip().casefold() for v in values.get(name, [""] * td.n_rows)]
+    status, channel, finished = col("Status"), col("DistributionChannel"), col("Finished")
+    preview = [s in ("survey preview", "1") or c == "preview" for s, c in zip(status, channel)]
+    unfinished = [f in ("false", "0") and not p for f, p in zip(finished, preview)]
+    if any(preview) or any(unfinished):
+        td.notes.append(f"{sum(preview)} survey-preview and {sum(unfinished)} unfinished responses are dropped "
+                        "on loading (keep_unfinished: true keeps the unfinished ones)")
+
+
 def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, texts) -> TableDraft:
     td = TableDraft(table=table, file=file, path=path, sheet=sheet, geometry=geo, n_rows=len(body_of(grid, geo)))
     td.config["file"] = path
@@ -233,6 +245,8 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
     td.comments["_identity"] = identity
     mapped = {g.header for g in guesses}
     td.unused = [h + (" (empty)" if h in empty else "") for h in headers if h not in mapped]
+    if geo["format"] == "qualtrics":
+        _qualtrics_note(td, values)
     todos: list[str] = []
     _draft_churn(td, values, todos)
     _draft_roles(td, values, todos)

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 import kapta_research as kr
 from kapta_research import cli
-from kapta_research._init_match import (PRESET_LABELS, detect_scale, guess_churn_labels, guess_roles,
+from kapta_research._init_match import (PRESETS, detect_scale, guess_churn_labels, guess_roles,
                                         match_columns, normalize, score_tables)
 from kapta_research.config import SAMPLE_DIR
 from kapta_research.errors import DataError
@@ -53,7 +53,7 @@ QUALTRICS_META = [  # (column id, question text, ImportId) as Qualtrics writes t
 ]
 LTR_TEXT = "How likely are you to recommend Acme to a friend or colleague?"
 MATRIX = "Please rate Acme on the following"
-AGREE7 = PRESET_LABELS["agree7"]
+AGREE7 = list(PRESETS["agree7"])
 
 
 def _sf_id(account_id: str, n: int = 18) -> str:
@@ -550,3 +550,18 @@ def test_cli_help_documents_exit_codes(capsys):
         cli.main(["init", "--help"])
     text = capsys.readouterr().out
     assert "exit status:" in text and "2  nothing written" in text and "--force" in text
+
+
+def test_qualtrics_draft_counts_the_rows_the_loader_drops(tmp_path, exports):
+    rows = list(csv.reader(open(exports / "qualtrics_numeric.csv", encoding="utf-8", newline="")))
+    rows[3][2] = "Survey Preview"   # Status
+    rows[4][13] = "preview"         # DistributionChannel
+    rows[5][6] = "False"            # Finished
+    p = tmp_path / "qualtrics.csv"
+    with open(p, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    d = draft_programme([p], output=tmp_path / "programme.yaml")
+    assert d.tables["responses"].notes == [
+        "2 survey-preview and 1 unfinished responses are dropped on loading "
+        "(keep_unfinished: true keeps the unfinished ones)"]
+    assert "# 2 survey-preview and 1 unfinished" in d.text
