@@ -613,12 +613,13 @@ def _cmd_init(args) -> int:
 def add_parser(sub) -> None:
     """Register the ``init`` subcommand on an argparse sub-parsers object."""
     import argparse
+    import textwrap
     p = sub.add_parser(
         "init", help="draft a programme.yaml from vendor exports",
-        description="Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
+        description=textwrap.fill("Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
                     "CSV/Excel) and table, propose the column mapping and answer scales, and write a "
                     "commented programme.yaml: guesses are marked, undecided points are TODO lines. "
-                    "Then run `kapta-research validate --data programme.yaml`. Input files are only read.",
+                    "Then run `kapta-research validate --data programme.yaml`. Input files are only read.", 79),
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="+", metavar="FILE", help="export files (.csv, .xlsx, .parquet)")
     p.add_argument("-o", "--output", default="programme.yaml",
