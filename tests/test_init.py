@@ -102,7 +102,7 @@ def _write_surveymonkey(path, responses):
             prot = r["proactivity"]
             drivers = [r[d] for d in DRIVERS[:-1]] + [f"{prot} - {'Never' if prot == '1' else 'Always' if prot == '7' else 'Sometimes'}" if prot else ""]
             w.writerow([r["response_id"], "400123", r["responded_at"], r["responded_at"], "10.0.0.1", "",
-                        "", "", r["account_id"], r["contact_id"], r["ltr"], *drivers, r["comment"]])
+                        "", "", _sf_id(r["account_id"]), r["contact_id"], r["ltr"], *drivers, r["comment"]])
 
 
 SF_HEADER = ["Account ID", "Account Name", "Segment", "Billing Region", "Industry", "Annual Revenue",
@@ -142,7 +142,7 @@ def _write_accounts_xlsx(path, accounts):
 def _write_contacts(path, contacts):
     label = {"decision_maker": "CFO", "influencer": "Procurement", "user": "End User",
              "executive_sponsor": "Executive Sponsor"}
-    out = pd.DataFrame({"Contact ID": contacts["contact_id"], "Account ID": contacts["account_id"],
+    out = pd.DataFrame({"Contact ID": contacts["contact_id"], "Account ID": contacts["account_id"].map(_sf_id),
                         "Contact Role": contacts["role"].map(label), "Full Name": contacts["name"],
                         "Email": contacts["email"]})
     out.to_csv(path, index=False)
@@ -565,3 +565,4 @@ def test_qualtrics_draft_counts_the_rows_the_loader_drops(tmp_path, exports):
         "2 survey-preview and 1 unfinished responses are dropped on loading "
         "(keep_unfinished: true keeps the unfinished ones)"]
     assert "# 2 survey-preview and 1 unfinished" in d.text
+
