@@ -99,3 +99,34 @@ PRIMARY_KEYS: dict[str, str] = {
     "responses": "response_id",
     "followups": "response_id",
 }
+
+#: Numeric (float) columns per table; ``wave`` is a whole number (int64 once loaded).
+NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "accounts": ("annual_value",),
+    "responses": ("ltr", *DRIVERS),
+}
+#: Boolean columns per table.
+BOOL_COLUMNS: dict[str, tuple[str, ...]] = {"accounts": ("churned",)}
+
+
+def empty_column(table: str, column: str, index=None):
+    """A column of missing values (one per label of ``index``, default none) with the canonical dtype of ``table.column``.
+
+    Used for tables that were not supplied (no index) and for canonical
+    columns a supplied table lacks, so that code reading a programme sees the
+    same dtypes whatever was given (``datetime64[ns]`` dates, float scores,
+    ``boolean`` churn flags, ``int64`` waves in an empty table, object text).
+    """
+    import numpy as np
+    import pandas as pd
+    index = pd.RangeIndex(0) if index is None else index
+    n = len(index)
+    if column in DATE_COLUMNS.get(table, ()):
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if column in NUMBER_COLUMNS.get(table, ()):
+        return pd.Series(np.nan, index=index, dtype=float)
+    if column in BOOL_COLUMNS.get(table, ()):
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    if column == "wave":
+        return pd.Series(np.nan, index=index, dtype=float) if n else pd.Series([], index=index, dtype="int64")
+    return pd.Series(None, index=index, dtype=object)

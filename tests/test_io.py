@@ -202,20 +202,22 @@ def test_missing_required_column_lists_columns_and_suggests_mapping(programme_co
         load_programme(programme_copy)
 
 
-def test_missing_accounts_table(programme_copy):
-    (programme_copy / "accounts.csv").unlink()
-    edit_config(programme_copy, "  accounts: accounts.csv\n", "")
-    with pytest.raises(ProgrammeError, match=errmsg("programme.yaml") + r": the programme has no accounts table "
-                       r"\(required\): add accounts\.csv .*Tables found: contacts, followups, invitations, "
-                       r"responses, voc_interviews") as info:
+def test_missing_responses_table(programme_copy):
+    (programme_copy / "responses.csv").unlink()
+    (programme_copy / "followups.csv").unlink()
+    edit_config(programme_copy, "  responses: responses.csv\n", "")
+    edit_config(programme_copy, "  followups: followups.csv\n", "")
+    with pytest.raises(ProgrammeError, match=errmsg("programme.yaml") + r": the programme has no responses table "
+                       r"\(required\): add responses\.csv .*Tables found: accounts, contacts, invitations, "
+                       r"voc_interviews") as info:
         load_programme(programme_copy)
-    assert len(info.value.problems) == 1  # no cascade of "accounts not found" for every response
+    assert len(info.value.problems) == 1
 
 
-def test_missing_accounts_table_without_config(programme_copy):
+def test_missing_responses_table_without_config(programme_copy):
     (programme_copy / "programme.yaml").unlink()
-    (programme_copy / "accounts.csv").rename(programme_copy / "crm_accounts.csv")
-    with pytest.raises(ProgrammeError, match=r"^file \S*programme: the programme has no accounts table"):
+    (programme_copy / "responses.csv").rename(programme_copy / "survey.csv")
+    with pytest.raises(ProgrammeError, match=r"^file \S*programme: the programme has no responses table"):
         load_programme(programme_copy)
 
 

@@ -1,0 +1,373 @@
+"""The :class:`Programme` and :func:`load_programme`: from a folder or config to validated tables.
+
+Loading is: read each table (:mod:`.read`, vendor layouts in :mod:`.formats`),
+map its columns and labels (:mod:`.mapping`), then programme-wide steps
+(:mod:`.link`: waves from dates or period labels, 15- vs 18-character account
+ids, accounts taken from contacts, responses linked to invitations), then
+type conversion and checks (:mod:`.validate`).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._validation import FileRows, file_rows_of
+from ..errors import DataError
+from ..schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, TABLES
+from . import link
+from .config import CONFIG_NAMES, TableSpec, load_config
+from .mapping import apply_spec
+from .read import read_raw
+from .validate import validate_programme
+
+__all__ = ["Programme", "ProgrammeError", "load_programme", "load_sample", "data_hash"]
+
+READ_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
+
+
+class ProgrammeError(DataError):
+    """One or more problems in a programme's files.
+
+    ``problems`` holds every :class:`~kapta_research.errors.DataError` found;
+    the message lists them all.
+    """
+
+    def __init__(self, problems: list[DataError]):
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.message, file=first.file, column=first.column,
+                         rows=first.rows, values=first.values)
+        if len(problems) > 1:
+            self.args = (f"{len(problems)} problems in the programme data:\n"
+                         + "\n".join(f"- {p}" for p in problems),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+@dataclass(repr=False)
+class Programme:
+    """A loaded, validated programme.
+
+    Attributes
+    ----------
+    accounts, contacts, invitations, responses, followups, voc_interviews : DataFrame
+        Canonical tables (absent tables are empty frames with the canonical
+        columns).  Dates are ``datetime64``; ids are strings; ``ltr`` and the
+        drivers are floats (missing = NaN).
+    name : str
+        Programme name from the config.
+    drivers : list of str
+        Driver columns present in ``responses``.
+    driver_scale, ltr_scale : tuple of int
+        Declared scales.
+    sources : dict
+        Table name -> file it was read from.
+    data_hash : str
+        SHA-256 over the input files' bytes (for the run manifest).
+    wave_labels : dict of int to str
+        Wave number -> period label ("2024-Q1") when waves were derived from
+        dates (``wave: {from: ...}``) or read as period labels; else empty.
+    load_notes : dict of str to dict of str to int
+        Per table, counts of what loading did to the file's rows (a table
+        appears only when something happened; ``{}`` when nothing did):
+
+        - ``dropped_preview`` -- survey-preview responses dropped (Qualtrics
+          ``Status`` / ``DistributionChannel`` "preview");
+        - ``dropped_unfinished`` -- unfinished responses dropped (Qualtrics
+          ``Finished`` false; kept with ``keep_unfinished: true``);
+        - ``dropped_footer_rows`` -- report footer lines dropped ("Grand
+          Totals ...", "Confidential Information", "Copyright ...");
+        - ``dropped_blank_rows`` -- empty lines dropped;
+        - ``linked_to_invitations`` / ``not_linked`` -- responses without an
+          ``invitation_id`` that were (not) linked to an invitation by
+          contact and wave;
+        - ``ids_matched_15_to_18`` -- 15-character Salesforce account ids
+          matched to their 18-character form;
+        - ``account_from_contact`` -- responses whose blank account id was
+          taken from their contact (or invitation).
+    """
+
+    accounts: pd.DataFrame
+    contacts: pd.DataFrame
+    invitations: pd.DataFrame
+    responses: pd.DataFrame
+    followups: pd.DataFrame
+    voc_interviews: pd.DataFrame
+    name: str = "programme"
+    drivers: list = field(default_factory=list)
+    driver_scale: tuple = DRIVER_SCALE
+    ltr_scale: tuple = LTR_SCALE
+    sources: dict = field(default_factory=dict)
+    data_hash: str = ""
+    location: str = ""
+    load_notes: dict = field(default_factory=dict)
+    wave_labels: dict = field(default_factory=dict)
+    #: table -> canonical columns that came from the user's data (see :meth:`provided`)
+    supplied: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # Never print the tables: contacts hold names and e-mail addresses.
+        counts = ", ".join(f"{t}={len(getattr(self, t))}" for t in TABLES)
+        return f"<Programme {self.name!r} at {self.location!r}: {counts}>"
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+    def provided(self, table: str, column: str | None = None) -> bool:
+        """Whether the user supplied ``table`` (and, with ``column``, that column).
+
+        A table counts as provided when a file (or database table) was given
+        or found for it, even one with a header only; a column counts when it
+        came from the data, not filled in as missing by the loader.
+
+        Parameters
+        ----------
+        table : str
+            A canonical table name (see :mod:`kapta_research.schema`).
+        column : str, optional
+            A canonical column of that table.
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import kapta_research as kr
+        >>> p = kr.load_sample()
+        >>> p.provided("invitations"), p.provided("responses", "invitation_id")
+        (True, True)
+        """
+        if table not in TABLES:
+            from ..errors import ParameterError
+            raise ParameterError(f"The 'table' parameter of provided must be one of {', '.join(TABLES)}. "
+                                 f"Got {table!r} instead.")
+        if table not in self.supplied:
+            return False
+        return True if column is None else column in self.supplied[table]
+
+    def respondents(self, *, waves=None, require=(), where=None) -> pd.DataFrame:
+        """Responses joined with the account's segment/region/industry and the contact's role.
+
+        Parameters
+        ----------
+        waves : list of int, optional
+            Keep only these waves (``None`` or empty = all).  Unknown waves
+            are an error.
+        require : sequence of str
+            Columns the caller needs (checked, with a clear message).
+        where : dict of str to list, optional
+            Keep rows whose column takes one of the listed values, e.g.
+            ``{"segment": ["Enterprise"]}``; empty lists are ignored and
+            values not in the data are an error.
+
+        Returns
+        -------
+        DataFrame
+            The responses columns plus ``segment``, ``region``, ``industry``,
+            ``annual_value`` (from accounts) and ``role`` (from contacts).
+
+        Examples
+        --------
+        >>> import kapta_research as kr
+        >>> r = kr.load_sample().respondents()
+        >>> {"segment", "role", "ltr"} <= set(r.columns)
+        True
+        """
+        out = self.responses.copy()
+        file_rows = file_rows_of(self.responses)
+        out["__file_row"] = file_rows if file_rows is not None else np.nan
+        acc_cols = [c for c in ("segment", "region", "industry", "annual_value") if c in self.accounts]
+        out = out.merge(self.accounts[["account_id", *acc_cols]], on="account_id", how="left")
+        if len(self.contacts) and "role" in self.contacts and "contact_id" in out:
+            out = out.merge(self.contacts[["contact_id", "role"]], on="contact_id", how="left")
+        out.attrs["source"] = self.sources.get("responses", "<responses>")
+        if waves:
+            from ..errors import ParameterError
+            known = sorted(int(w) for w in out["wave"].unique())
+            unknown = [w for w in waves if w not in known]
+            if unknown:
+                raise ParameterError(f"The 'waves' parameter names waves {unknown} that have no responses. "
+                                     f"Waves in the data: {known}.")
+            out = out[out["wave"].isin(list(waves))].reset_index(drop=True)
+            out.attrs["source"] = self.sources.get("responses", "<responses>")
+        from ..errors import ParameterError
+        where = {k: v for k, v in (where or {}).items() if v}
+        missing = [c for c in [*require, *where] if c not in out.columns]
+        if missing:
+            raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
+                                 f"{self.location}. Available: {', '.join(map(str, out.columns))}.")
+        for col, keep in where.items():
+            keep = [keep] if isinstance(keep, str) else list(keep)
+            known = set(out[col].dropna().astype(str))
+            unknown = [k for k in keep if str(k) not in known]
+            if unknown:
+                raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {self.location}. "
+                                     f"Known: {', '.join(sorted(known))}.")
+            out = out[out[col].astype(str).isin([str(k) for k in keep])].reset_index(drop=True)
+        # keep spreadsheet row numbers so that errors on this frame point at the file's rows
+        rows = out.pop("__file_row")
+        out.attrs = {"source": self.sources.get("responses", "<responses>")}
+        if rows.notna().all():
+            out.attrs["file_rows"] = FileRows(out.index, rows.to_numpy())
+        return out
+
+
+
+
+def _find_default(folder: Path, name: str) -> Path | None:
+    for suf in READ_SUFFIXES:
+        p = folder / f"{name}{suf}"
+        if p.is_file():
+            return p
+    return None
+
+
+def _config_path(location: Path) -> Path | None:
+    """The programme config in effect for ``location`` (None for a bare folder or database)."""
+    if location.is_dir():
+        return next((location / n for n in CONFIG_NAMES if (location / n).is_file()), None)
+    return location if location.suffix.lower() in (".yaml", ".yml", ".toml") else None
+
+
+def _duckdb_tables(path: Path) -> set:
+    import duckdb
+    if not path.is_file():
+        raise DataError(f"database not found: {path}")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    finally:
+        con.close()
+
+
+def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict]:
+    """Return ({table: raw frame}, {table: TableSpec}, scales, name, {table: notes}) for a location."""
+    cfg: dict = {"tables": {}}
+    folder = location
+    cfg_path = _config_path(location)
+    if cfg_path is not None:
+        cfg = load_config(cfg_path)
+        folder = cfg_path.parent
+    elif location.suffix.lower() in (".duckdb", ".db"):
+        cfg = {"database": location.name, "tables": {t: TableSpec(name=t, table=t) for t in TABLES}}
+        folder = location.parent
+    elif not location.exists():
+        raise DataError(f"no programme at {location}: give a folder, a programme.yaml or a .duckdb file")
+    elif not location.is_dir():
+        raise DataError(f"cannot read a programme from {location}: give a folder, a programme.yaml "
+                        "or a .duckdb file")
+    db = cfg.get("database")
+    specs = cfg.get("tables") or {}
+    if not specs:
+        specs = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
+    raw, notes, problems = {}, {}, []
+    for t, spec in specs.items():
+        if spec.file:
+            if not (folder / spec.file).is_file():
+                raise DataError(f"file not found for the {t} table (tables: {t}: {spec.file}). "
+                                f"Files in {folder}: {', '.join(sorted(f.name for f in folder.iterdir()))}",
+                                file=str(folder / spec.file))
+            table = read_raw(folder / spec.file, spec)
+        elif spec.table and db:
+            dbpath = folder / db
+            names = _duckdb_tables(dbpath)
+            if spec.table not in names and location.suffix.lower() in (".duckdb", ".db"):
+                continue  # optional canonical table absent from the database
+            table = read_raw(dbpath, spec)
+        else:
+            raise DataError(f"table {t!r} in the programme config needs 'file' (or 'table' with 'database')")
+        raw[t] = apply_spec(table, spec, problems)
+        if table.notes:
+            notes[t] = dict(table.notes)
+    if problems:
+        raise ProgrammeError(problems)
+    scales = cfg.get("scales") or {}
+    return raw, specs, scales, str(cfg.get("name") or location.name), notes
+
+
+def data_hash(paths) -> str:
+    """SHA-256 over the bytes of the given files, in sorted order."""
+    h = hashlib.sha256()
+    for p in sorted({str(Path(p)) for p in paths}):
+        h.update(Path(p).name.encode())
+        h.update(Path(p).read_bytes())
+    return h.hexdigest()
+
+
+def load_programme(location) -> Programme:
+    """Load and validate a programme.
+
+    Parameters
+    ----------
+    location : str or Path
+        A folder (with ``programme.yaml`` or canonical file names), a
+        programme config file, or a ``.duckdb`` database.
+
+    Returns
+    -------
+    Programme
+
+    Raises
+    ------
+    ProgrammeError
+        Listing every problem found, each with file, column, rows and values.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> from kapta_research.config import SAMPLE_DIR
+    >>> prog = kr.load_programme(SAMPLE_DIR)
+    >>> len(prog.accounts)
+    300
+    """
+    location = Path(location)
+    raw, specs, scales, name, notes = _raw_tables(location)
+    problems: list[DataError] = []
+    wave_labels = link.prepare(raw, specs, notes, problems)
+    tables, more = validate_programme(raw, scales=scales)
+    problems += more
+    if problems:
+        where = _config_path(location) or location
+        problems = [p if p.file else DataError(p.message, file=str(where), column=p.column,
+                                               rows=p.rows, values=p.values) for p in problems]
+        raise ProgrammeError(problems)
+    sources = {t: df.attrs.get("source", "") for t, df in raw.items()}
+    files = {s.split("[")[0] for s in sources.values() if s}
+    cfg_files = [location / n for n in CONFIG_NAMES if location.is_dir() and (location / n).is_file()]
+    if location.is_file():
+        cfg_files.append(location)
+    drivers = [d for d in DRIVERS if d in tables["responses"].columns]
+    for t in ("responses", "invitations"):
+        if "wave" in tables[t] and len(tables[t]):
+            tables[t]["wave"] = tables[t]["wave"].astype("int64")
+    for t, df in tables.items():
+        df.attrs = {"source": sources.get(t, f"<{t}>")}
+        if t in raw and "file_rows" in raw[t].attrs:
+            df.attrs["file_rows"] = raw[t].attrs["file_rows"]
+    supplied = {t: frozenset(c for c in df.columns if c in TABLES[t]["columns"]) for t, df in raw.items()}
+    drivers = [d for d in drivers if d in supplied["responses"]]
+    return Programme(**tables, name=name, drivers=drivers, supplied=supplied, load_notes=notes,
+                     wave_labels=wave_labels,
+                     driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
+                     ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
+                     data_hash=data_hash([*files, *map(str, cfg_files)]), location=str(location))
+
+
+def load_sample() -> Programme:
+    """Load the bundled synthetic programme (``data/sample``).
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> prog = kr.load_sample()
+    >>> bool(prog.responses["ltr"].between(0, 10).all())
+    True
+    """
+    from ..config import SAMPLE_DIR
+    return load_programme(SAMPLE_DIR)
