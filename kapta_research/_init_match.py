@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .io.formats import PRESETS as _LOADER_PRESETS
 from .schema import DRIVERS, ROLES, TABLES
 
 __all__ = ["normalize", "Guess", "match_columns", "score_tables", "detect_scale",
@@ -260,19 +261,11 @@ def score_tables(headers: list[str], texts: dict[str, list[str]] | None = None) 
 # --------------------------------------------------------------------------
 # answer labels
 # --------------------------------------------------------------------------
-#: Label presets, as the loader names them: preset -> {label: number}.
-PRESETS: dict[str, dict[str, int]] = {
-    "agree5": {lbl: i + 1 for i, lbl in enumerate(
-        ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"))},
-    "agree7": {lbl: i + 1 for i, lbl in enumerate(
-        ("Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree",
-         "Somewhat agree", "Agree", "Strongly agree"))},
-}
+#: Label presets: the loader's, so that a proposed preset reads exactly as the loader reads it.
+PRESETS: dict[str, dict[str, int]] = _LOADER_PRESETS
 #: Ordered answer vocabularies that are not presets: mapped evenly onto the declared scale.
 _ORDINAL = (
     ("never", "rarely", "sometimes", "often", "always"),
-    ("very dissatisfied", "dissatisfied", "neither satisfied nor dissatisfied", "satisfied",
-     "very satisfied"),
     ("very poor", "poor", "fair", "good", "very good", "excellent"),
     ("not at all", "slightly", "moderately", "very", "extremely"),
 )

@@ -566,3 +566,29 @@ def test_qualtrics_draft_counts_the_rows_the_loader_drops(tmp_path, exports):
         "(keep_unfinished: true keeps the unfinished ones)"]
     assert "# 2 survey-preview and 1 unfinished" in d.text
 
+
+
+RESPONSE_COLUMNS = ["response_id", "contact_id", "account_id", "wave", "responded_at", "ltr", *DRIVERS, "comment"]
+VENDOR_SETS = {  # exports drafted together -> tables compared with the sample
+    "qualtrics-labels + salesforce + contacts": (["qualtrics_labels.csv", "sf_accounts.csv", "contacts.csv"],
+                                                 ["responses", "accounts", "contacts"]),
+    "qualtrics-numeric + workbook": (["qualtrics_numeric.csv", "accounts.xlsx"], ["responses", "accounts"]),
+    "surveymonkey + salesforce": (["surveymonkey.csv", "sf_accounts.csv"], ["responses", "accounts"]),
+}
+
+
+@pytest.mark.parametrize("case", list(VENDOR_SETS))
+def test_vendor_drafts_load_untouched_to_the_sample(tmp_path, exports, sample, case):
+    names, tables = VENDOR_SETS[case]
+    d = write_draft([exports / n for n in names], tmp_path / "programme.yaml")
+    assert d.todos == []
+    before = _digest(exports)
+    prog = kr.load_programme(tmp_path / "programme.yaml")
+    assert _digest(exports) == before
+    back = {_sf_id(a): a for a in sample.accounts["account_id"]}
+    for t in tables:
+        got, want = getattr(prog, t), getattr(sample, t)
+        cols = RESPONSE_COLUMNS if t == "responses" else list(want.columns)
+        got = got.assign(account_id=got["account_id"].map(back))
+        pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), want[cols].reset_index(drop=True),
+                                      check_dtype=False, obj=f"{case}: {t}")
