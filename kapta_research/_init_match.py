@@ -266,6 +266,7 @@ PRESETS: dict[str, dict[str, int]] = _LOADER_PRESETS
 #: Ordered answer vocabularies that are not presets: mapped evenly onto the declared scale.
 _ORDINAL = (
     ("never", "rarely", "sometimes", "often", "always"),
+    ("never", "rarely", "occasionally", "sometimes", "often", "usually", "always"),
     ("very poor", "poor", "fair", "good", "very good", "excellent"),
     ("not at all", "slightly", "moderately", "very", "extremely"),
 )
@@ -355,7 +356,8 @@ def detect_scale(values, *, scale: tuple[int, int]) -> ScaleGuess:
         return ScaleGuess("map", mapping=mapping, labels=tuple(mapping),
                           reason="labels that start with their number")
     lo_s, hi_s = scale
-    for vocab in _ORDINAL:
+    # a vocabulary with as many words as the scale has points first (each word then lands on a number)
+    for vocab in sorted(_ORDINAL, key=lambda v: len(v) != hi_s - lo_s + 1):
         if keys <= set(vocab):
             step = (hi_s - lo_s) / (len(vocab) - 1)
             mapping = {}

@@ -71,6 +71,8 @@ class TableDraft:
     todos: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     unused: list = field(default_factory=list)
+    spare: dict = field(default_factory=dict, repr=False)            # unmapped column -> its cells
+    spare_or_values: dict = field(default_factory=dict, repr=False)  # every column -> its cells
 
     @property
     def columns(self) -> dict[str, str]:
@@ -85,6 +87,7 @@ class TableDraft:
 
 
 _PERSONAL_HINT = re.compile(r"\b(e ?mail|first name|last name|phone|ip address|recipient)\b")
+_QUARTER_LABEL = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[qQ]([1-4])\s*$|^\s*[qQ]([1-4])\s*[-/ ]?\s*(\d{4})\s*$")
 _WAVE_LABEL = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[qQ]([1-4])\s*$|^\s*[qQ]([1-4])\s*[-/ ]?\s*(\d{4})\s*$|^\s*\d+\s*$")
 
 
@@ -103,14 +106,19 @@ def _draft_values(td: TableDraft, scales: dict, todos: list) -> None:
     """Fill ``values:`` from the label guesses; a whole-drivers preset becomes ``drivers: <preset>``."""
     values, comments = {}, {}
     drivers = {c: g for c, g in scales.items() if c in DRIVERS}
-    presets = {g.kind for g in drivers.values() if g.kind in PRESETS}
-    if len(presets) == 1 and all(g.kind in PRESETS or g.kind in ("empty",) for g in drivers.values()):
-        name = presets.pop()
+    # the preset most drivers use becomes `drivers: <preset>`; the other labelled drivers get their own entry
+    counts = {}
+    for g in drivers.values():
+        if g.kind in PRESETS:
+            counts[g.kind] = counts.get(g.kind, 0) + 1
+    if counts:
+        name = max(sorted(counts), key=counts.get)
         values["drivers"] = name
         order = [k.casefold() for k in PRESETS[name]]
-        seen = sorted({lab for g in drivers.values() for lab in g.labels}, key=lambda x: order.index(x.casefold()))
+        seen = sorted({lab for g in drivers.values() if g.kind == name for lab in g.labels},
+                      key=lambda x: order.index(x.casefold()))
         comments["drivers"] = f"guessed from the answers {_clip(', '.join(seen), 60)}"
-        drivers = {}
+        drivers = {c: g for c, g in drivers.items() if g.kind != name}
     rest = ([("ltr", scales["ltr"])] if "ltr" in scales else []) + list(drivers.items())
     for canon, g in rest:
         if g.kind in PRESETS:
@@ -186,6 +194,14 @@ def _draft_wave(td: TableDraft, values: dict, todos: list) -> None:
             todos.append(msg)
             td.notes.append("TODO: " + msg.split(": ", 1)[1])
         return
+    labelled = [h for h, v in values.items() if h not in td.comments.get("columns", {}) and h != cols.get("wave")
+                and any(v) and all(_QUARTER_LABEL.match(x) for x in v if x)]
+    if labelled:
+        td.config.setdefault("columns", {})[labelled[0]] = "wave"
+        td.comments["columns"][labelled[0]] = "guessed from its values, quarter labels such as " \
+            f"{next(x for x in values[labelled[0]] if x)!r}"
+        td.unused = [u for u in td.unused if u != labelled[0]]
+        return
     date = "responded_at" if td.table == "responses" else "sent_at"
     if date in cols:
         td.config["wave"] = {"from": date, "every": "quarter"}
@@ -238,7 +254,9 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
             continue
         columns[g.header] = g.column
         shown = g.evidence if g.evidence != g.header else g.header
-        comments[g.header] = f'guessed from {"question" if texts and g.evidence != g.header else "header"} "{_clip(shown)}"'
+        what = "header" if g.evidence == g.header else \
+            "its question text" if geo["format"] == "qualtrics" else "its sub-label"
+        comments[g.header] = f'guessed from {what} "{_clip(shown)}"'
     if columns:
         td.config["columns"] = columns
     td.comments["columns"] = comments
@@ -255,16 +273,58 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
         scales = _scale_guesses(values, td.columns)
         _draft_values(td, scales, todos)
         td.comments["_scales"] = scales
+    td.todos = todos
+    td.spare = {h: v for h, v in values.items() if h not in mapped and h not in empty}
+    td.spare_or_values = values
+    return td
+
+
+def _required_todos(td: TableDraft) -> None:
+    """A TODO for each required column that nothing was mapped to."""
     have = set(td.columns) | ({"churned"} if "churned" in td.config else set()) | \
         ({"wave"} if "wave" in td.config else set())
-    for req in REQUIRED[table]:
-        if req not in have:
-            if table == "responses" and req == "account_id":
-                continue  # may come from the contacts table: checked across tables below
-            todos.append(f"{table}: no column found for {req} (required); map the export column that holds it "
-                         f"under columns: (unused columns: {_clip(', '.join(td.unused), 120) or 'none'})")
-    td.todos = todos
-    return td
+    for req in REQUIRED[td.table]:
+        if req not in have and not (td.table == "responses" and req == "account_id"):  # see _cross_checks
+            td.todos.append(f"{td.table}: no column found for {req} (required); map the export column that holds "
+                            f"it under columns: (unused columns: {_clip(', '.join(td.unused), 120) or 'none'})")
+
+
+def _id_key(v: str) -> str:
+    v = str(v).strip()
+    return v[:15] if len(v) == 18 and v.isalnum() else v  # a Salesforce id matches its 15-character form
+
+
+#: id column -> the table whose primary key it is
+_ID_OWNERS = {"account_id": "accounts", "contact_id": "contacts", "invitation_id": "invitations",
+              "response_id": "responses"}
+
+
+def _infer_ids(tables: dict) -> None:
+    """Map unnamed id columns ("Custom Data 2") by their values: most of them are ids of another table."""
+    known = {}
+    for col, owner in _ID_OWNERS.items():
+        td = tables.get(owner)
+        if td is not None and col in td.columns and td.columns[col] in td.spare_or_values:
+            known[col] = (td, {_id_key(v) for v in td.spare_or_values[td.columns[col]] if v})
+    for t, td in tables.items():
+        for col in TABLES[t]["columns"]:
+            if col not in _ID_OWNERS or col in td.columns or col not in known or known[col][0] is td:
+                continue
+            owner, ids = known[col]
+            best = None
+            for h, vals in td.spare.items():
+                distinct = {_id_key(v) for v in vals if v}
+                share = len(distinct & ids) / len(distinct) if distinct else 0.0
+                if share >= 0.5 and (best is None or share > best[1]):
+                    best = (h, share)
+            if best:
+                h, share = best
+                td.config.setdefault("columns", {})[h] = col
+                td.comments["columns"][h] = (f"guessed from its values: {share:.0%} of them are {col}s of "
+                                             f"{owner.label}")
+                td.unused = [u for u in td.unused if u != h]
+                td.spare.pop(h)
+
 
 
 # --------------------------------------------------------------------------
@@ -495,6 +555,9 @@ def draft_programme(files, *, output="programme.yaml", name: str | None = None) 
         tables[td.table] = td
     order = [t for t in TABLES if t in tables]
     tables = {t: tables[t] for t in order}
+    _infer_ids(tables)
+    for td in tables.values():
+        _required_todos(td)
     todos = [t for td in tables.values() for t in td.todos]
     _cross_checks(tables, todos, notes)
     config, text = _render(tables, todos, notes, output, name or "Draft programme")

@@ -250,8 +250,10 @@ def test_label_scales():
     # ordered words spread over the declared scale where they land on whole numbers
     assert detect_scale(["Never", "Always", "Sometimes"], scale=(1, 7)).mapping == {
         "Never": 1, "Always": 7, "Sometimes": 4}
-    rarely = detect_scale(["Never", "Rarely"], scale=(1, 7))
-    assert rarely.mapping == {"Never": 1, "Rarely": None} and not rarely.complete
+    # a 7-word frequency scale on a 7-point scale lands on 1..7; on a 5-point scale "Occasionally" has no number
+    assert detect_scale(["Never", "Rarely", "Usually"], scale=(1, 7)).mapping == {"Never": 1, "Rarely": 2, "Usually": 6}
+    odd = detect_scale(["Never", "Occasionally"], scale=(1, 5))
+    assert odd.mapping == {"Never": 1, "Occasionally": None} and not odd.complete
     # "7 - Strongly agree": the leading number is the value
     assert detect_scale(["1 - Not at all", "7 - Completely", "4"], scale=(1, 7)).mapping == {
         "1 - Not at all": 1, "7 - Completely": 7}
@@ -319,7 +321,7 @@ def test_qualtrics_label_draft(exports):
     # Qualtrics' own columns and personal data are not proposed; the empty ExternalReference is not a guess
     assert "RecipientEmail" in d.tables["responses"].unused and "ExternalReference (empty)" in d.tables["responses"].unused
     # every guess says what it came from
-    assert '"Q2_1": trust' in d.text and 'guessed from question "Please rate Acme on the following - Trust"' in d.text
+    assert '"Q2_1": trust' in d.text and 'guessed from its question text "Please rate Acme on the following - Trust"' in d.text
     assert d.todos == [] and any("no accounts table" in n for n in d.notes)
 
 
