@@ -594,3 +594,43 @@ def test_vendor_drafts_load_untouched_to_the_sample(tmp_path, exports, sample, c
         got = got.assign(account_id=got["account_id"].map(back))
         pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), want[cols].reset_index(drop=True),
                                       check_dtype=False, obj=f"{case}: {t}")
+
+
+def test_unlabelled_columns_are_named_by_their_values(tmp_path, exports):
+    """SurveyMonkey's "Custom Data n" columns: ids of the contacts / accounts given alongside, and quarter labels."""
+    s = _sample()
+    r = s["responses"].head(300)
+    p = tmp_path / "sm.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Respondent ID", "End Date", "Custom Data 1", "Custom Data 2", "Custom Data 3", LTR_TEXT])
+        w.writerow(["", "", "", "", "", "Response"])
+        for _, x in r.iterrows():
+            q = pd.Timestamp(x["responded_at"]).to_period("Q")
+            w.writerow([x["response_id"], x["responded_at"], x["contact_id"], _sf_id(x["account_id"], 15),
+                        f"{q.year}-Q{q.quarter}", x["ltr"]])
+    d = draft_programme([p, exports / "sf_accounts.csv", exports / "contacts.csv"], output=tmp_path / "p.yaml")
+    cols = d.config["tables"]["responses"]["columns"]
+    assert (cols["Custom Data 1"], cols["Custom Data 2"], cols["Custom Data 3"]) == ("contact_id", "account_id", "wave")
+    assert "guessed from its values: 100% of them are account_ids of" in d.text  # 15-char ids match 18-char ones
+    assert "wave" not in d.config["tables"]["responses"]  # the labels are the waves, not the dates' quarters
+    assert d.todos == []
+
+
+def test_a_draft_with_todos_validates_after_exactly_the_listed_edits(tmp_path, sample):
+    r = pd.read_csv(SAMPLE_DIR / "responses.csv", dtype=str, keep_default_na=False)
+    words = {"1": "Meh", "2": "Meh", "3": "Meh", "4": "Fine", "5": "Fine", "6": "Great", "7": "Great"}
+    r = r.assign(proactivity=r["proactivity"].map(lambda v: words.get(v, "")))
+    r.to_csv(tmp_path / "responses.csv", index=False)
+    d = write_draft([tmp_path / "responses.csv", SAMPLE_DIR / "accounts.csv"], tmp_path / "programme.yaml")
+    assert d.todos == ["responses: give a number to each answer of proactivity ('Meh', 'Fine', 'Great')"]
+    with pytest.raises(DataError, match=r"values: proactivity must be a preset .* or a mapping of labels to numbers"):
+        kr.load_programme(tmp_path / "programme.yaml")
+    # the edit the TODO asks for, and nothing else
+    text = d.text
+    for label, number in (("Meh", 2), ("Fine", 4), ("Great", 6)):
+        text = text.replace(f'"{label}": null', f'"{label}": {number}')
+    (tmp_path / "programme.yaml").write_text(text, encoding="utf-8")
+    prog = kr.load_programme(tmp_path / "programme.yaml")
+    assert prog.responses["proactivity"].dropna().isin([2.0, 4.0, 6.0]).all()
+    pd.testing.assert_series_equal(prog.responses["ltr"], sample.responses["ltr"])
