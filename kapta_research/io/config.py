@@ -228,6 +228,10 @@ def _check_wave(wave, where, path) -> None:
 def _check_churned(name, churned, where, path) -> None:
     if name != "accounts":
         raise DataError(f"{where} churned belongs to the accounts table", file=str(path))
+    if isinstance(churned, dict):  # YAML 1.1 reads the unquoted keys true/false as booleans
+        for flag in (True, False):
+            if flag in churned:
+                churned[str(flag).lower()] = churned.pop(flag)
     if (not isinstance(churned, dict) or set(churned) - {"column", "true", "false"}
             or not {"column", "true"} <= set(churned)):
         raise DataError(f"{where} churned must be {{column: <export column>, true: [labels], false: [labels]}}; "

@@ -75,7 +75,7 @@ def _waves(raw: dict, specs: dict, problems: list) -> dict:
                 periods[t] = labels
     if not periods:
         return {}
-    freqs = {p.dtype.freq.name for p in periods.values()}
+    freqs = {p.dtype.freq.rule_code for p in periods.values()}
     if len(freqs) > 1:
         problems.append(DataError(f"waves are periods of different lengths in different tables ({', '.join(freqs)})"
                                   "; use one 'every:' for all"))

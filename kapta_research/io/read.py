@@ -174,7 +174,9 @@ def _shape(grid: pd.DataFrame, spec, source: str) -> RawTable:
     unnamed = [j for j in keep if not names[j]]
     if unnamed:
         raise DataError(f"column{'s' if len(unnamed) > 1 else ''} {', '.join(str(j + 1) for j in unnamed)} "
-                        f"{'have' if len(unnamed) > 1 else 'has'} data but no header ({desc})", file=source)
+                        f"{'have' if len(unnamed) > 1 else 'has'} data but no header ({desc})"
+                        + ("; for a second header row (a matrix question's sub-labels) declare header_rows: 2 "
+                           "or format: surveymonkey" if n_header == 1 else ""), file=source)
     values = values.iloc[:, keep]
     names = [names[j] for j in keep]
     dup = sorted({n for n in names if names.count(n) > 1})

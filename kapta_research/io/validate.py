@@ -229,6 +229,8 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
         for c in spec["columns"]:  # canonical columns the file lacks: missing values of the right dtype
             if c not in df.columns:
                 df[c] = empty_column(name, c, df.index)
+        if list(df.columns[:len(spec["columns"])]) != list(spec["columns"]):  # canonical order, then extras
+            df = df[[*spec["columns"], *(c for c in df.columns if c not in spec["columns"])]]
         out[name] = df
     # referential integrity
     if "accounts" in raw and "account_id" in out["accounts"]:
