@@ -634,3 +634,53 @@ def test_a_draft_with_todos_validates_after_exactly_the_listed_edits(tmp_path, s
     prog = kr.load_programme(tmp_path / "programme.yaml")
     assert prog.responses["proactivity"].dropna().isin([2.0, 4.0, 6.0]).all()
     pd.testing.assert_series_equal(prog.responses["ltr"], sample.responses["ltr"])
+
+
+# --------------------------------------------------------------------------
+# the export fixtures of tests/data/exports (made by its make_exports.py)
+# --------------------------------------------------------------------------
+EXPORTS = SAMPLE_DIR.parents[1] / "tests" / "data" / "exports"
+FIXTURES = ("qualtrics_numeric", "qualtrics_labels", "surveymonkey", "salesforce", "excel")
+
+
+def _fixture_files(name):
+    """The files a fixture's hand-written programme.yaml reads: what a user would pass to init."""
+    folder = EXPORTS / name
+    cfg = yaml.safe_load((folder / "programme.yaml").read_text(encoding="utf-8"))
+    files = []
+    for spec in cfg["tables"].values():
+        f = (folder / (spec if isinstance(spec, str) else spec["file"])).resolve()
+        if f not in files:
+            files.append(f)
+    return files
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_draft_of_each_export_fixture_loads_untouched_like_its_programme_yaml(tmp_path, name):
+    files = _fixture_files(name)
+    before = _digest(EXPORTS / name)
+    d = write_draft(files, tmp_path / "programme.yaml")
+    assert d.todos == [], d.todos          # nothing for the user to edit
+    got = kr.load_programme(tmp_path / "programme.yaml")
+    want = kr.load_programme(EXPORTS / name / "programme.yaml")
+    for t in ("accounts", "contacts", "invitations", "responses", "followups", "voc_interviews"):
+        pd.testing.assert_frame_equal(getattr(got, t).reset_index(drop=True),
+                                      getattr(want, t).reset_index(drop=True), obj=f"{name}: {t}")
+    assert got.load_notes == want.load_notes
+    assert _digest(EXPORTS / name) == before  # the exports were only read
+
+
+def test_fixture_drafts_propose_what_the_hand_written_configs_say():
+    d = draft_programme(_fixture_files("qualtrics_labels"), output=EXPORTS / "qualtrics_labels" / "programme.yaml")
+    r = d.config["tables"]["responses"]
+    assert r["values"] == {"drivers": "agree7", "ltr": "likely11", "proactivity": {
+        "Never": 1, "Rarely": 2, "Occasionally": 3, "Sometimes": 4, "Often": 5, "Usually": 6, "Always": 7}}
+    assert r["columns"]["ExternalReference"] == "contact_id" and r["wave"] == {"from": "responded_at",
+                                                                             "every": "quarter"}
+    assert d.tables["responses"].notes[0].startswith("3 survey-preview and 4 unfinished responses are dropped")
+    sf = draft_programme(_fixture_files("salesforce"), output=EXPORTS / "salesforce" / "programme.yaml")
+    assert sf.config["tables"]["accounts"]["churned"] == {"column": "Renewal Stage", "true": ["Closed Lost"],
+                                                          "false": ["Closed Won"]}
+    xl = draft_programme(_fixture_files("excel"), output=EXPORTS / "excel" / "programme.yaml")
+    assert {t: (c.get("sheet"), c.get("skip_rows")) for t, c in xl.config["tables"].items()
+            if t in ("accounts", "contacts")} == {"accounts": ("Accounts", 1), "contacts": ("Contacts", 1)}
