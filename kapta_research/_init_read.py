@@ -30,23 +30,61 @@ _SM_SUBLABELS = formats.ANSWER_SUBLABELS
 # --------------------------------------------------------------------------
 # reading a file as a grid of strings
 # --------------------------------------------------------------------------
-def _decode(raw: bytes, path: Path) -> str:
+def _encoding(raw: bytes) -> str:
+    """UTF-16 by its BOM, else UTF-8 (BOM dropped), else Windows-1252, else Latin-1."""
     import codecs
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
+        return "utf-16"
     for enc in ("utf-8-sig", "cp1252"):
         try:
-            return raw.decode(enc)
+            raw.decode(enc)
+            return enc
         except UnicodeDecodeError:
             continue
-    return raw.decode("latin-1")
+    return "latin-1"
 
 
-def read_grid(path) -> dict[str, list[list[str]]]:
+class Grid(list):
+    """Rows of cells (lists of str); ``omitted`` rows in the middle of a long file were not kept."""
+
+    omitted: int = 0
+
+
+def _keep(rows, max_rows: int | None) -> Grid:
+    """The first ``max_rows`` rows and the last few (where report footers are); count the rest."""
+    tail = 50
+    if isinstance(rows, Grid):  # already cut while streaming
+        return rows
+    if max_rows is None or len(rows) <= max_rows + tail:
+        return Grid(rows)
+    out = Grid(rows[:max_rows] + rows[-tail:])
+    out.omitted = len(rows) - max_rows - tail
+    return out
+
+
+def _stream(reader, max_rows: int | None) -> Grid:
+    """Like :func:`_keep` for an iterator, holding only the kept rows in memory."""
+    from collections import deque
+    from itertools import islice
+    if max_rows is None:
+        return Grid(reader)
+    head = list(islice(reader, max_rows))
+    tail, n = deque(maxlen=50), 0
+    for row in reader:
+        tail.append(row)
+        n += 1
+    out = Grid(head + list(tail))
+    out.omitted = max(0, n - 50)
+    return out
+
+
+def read_grid(path, *, max_rows: int | None = 50_000) -> dict[str, Grid]:
     """Every cell of a file as text, header rows included: ``{sheet: rows}``.
 
     A CSV (or .tsv/.txt) gives one sheet named ``""``; a workbook one entry per
-    sheet; a Parquet file its column names as the first row.
+    sheet; a Parquet file its column names as the first row.  Of a longer file
+    only the first ``max_rows`` rows and the last 50 are kept (``Grid.omitted``
+    counts the others), which bounds memory: answers are judged on those rows.
 
     Raises
     ------
@@ -60,7 +98,6 @@ def read_grid(path) -> dict[str, list[list[str]]]:
     ['account_id', 'account_name']
     """
     import csv
-    import io as _io
     path = Path(path)
     if not path.exists():
         raise DataError("file not found", file=str(path))
@@ -72,14 +109,17 @@ def read_grid(path) -> dict[str, list[list[str]]]:
             raw = path.read_bytes()
             if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
                 raise DataError("is not a text table (it holds binary data)", file=str(path))
-            text = _decode(raw, path)
-            try:
-                dialect = csv.Sniffer().sniff(text[:20_000], delimiters=",;\t|")
-                delim = dialect.delimiter
-            except csv.Error:
-                delim = "\t" if suffix == ".tsv" else ","
-            rows = [[c for c in r] for r in csv.reader(_io.StringIO(text, newline=""), delimiter=delim)]
-            grids = {"": rows}
+            enc = _encoding(raw)
+            del raw
+            # stream the rows from the file: only the kept ones are held in memory
+            with open(path, encoding=enc, newline="") as fh:
+                sample = fh.read(20_000)
+                try:
+                    delim = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+                except csv.Error:
+                    delim = "\t" if suffix == ".tsv" else ","
+                fh.seek(0)
+                grids = {"": _stream(csv.reader(fh, delimiter=delim), max_rows)}
         elif suffix in (".xlsx", ".xlsm", ".xls"):
             import pandas as pd
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str)
@@ -101,7 +141,9 @@ def read_grid(path) -> dict[str, list[list[str]]]:
         raise DataError(f"cannot read the file: {exc}", file=str(path)) from exc
     except Exception as exc:  # openpyxl/pyarrow raise their own types for corrupt files
         raise DataError(f"cannot read the file: {type(exc).__name__}: {exc}", file=str(path)) from exc
-    grids = {k: [[str(c).strip() if c is not None else "" for c in r] for r in v] for k, v in grids.items()}
+    grids = {k: _keep(v, max_rows) for k, v in grids.items()}
+    for g in grids.values():
+        g[:] = [[str(c).strip() if c is not None else "" for c in r] for r in g]
     if not any(any(c for c in r) for g in grids.values() for r in g):
         raise DataError("the file is empty: it holds no table", file=str(path))
     return grids

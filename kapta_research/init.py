@@ -225,7 +225,11 @@ def _qualtrics_note(td: TableDraft, values: dict) -> None:
 
 
 def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, texts) -> TableDraft:
-    td = TableDraft(table=table, file=file, path=path, sheet=sheet, geometry=geo, n_rows=len(body_of(grid, geo)))
+    td = TableDraft(table=table, file=file, path=path, sheet=sheet, geometry=geo,
+                    n_rows=len(body_of(grid, geo)) + getattr(grid, "omitted", 0))
+    if getattr(grid, "omitted", 0):
+        td.notes.append(f"answers judged on the first {len(grid) - 50:,} rows and the last 50 of "
+                        f"{len(grid) + grid.omitted:,}: validate checks them all")
     td.config["file"] = path
     if sheet is not None:
         td.config["sheet"] = sheet
@@ -363,8 +367,9 @@ class Draft:
         lines = [f"Draft programme config: {self.output}"]
         for t, td in self.tables.items():
             fmt = td.geometry["format"]
+            n = len(td.columns) + ("churned" in td.config)
             lines.append(f"  {td.label} -> {t} ({fmt}; {td.n_rows} rows; "
-                         f"{len(td.columns)} of {len(td.columns) + len(td.unused)} columns mapped)")
+                         f"{n} of {n + len(td.unused)} columns mapped)")
         lines.extend(f"  {n}" for n in self.notes)
         if self.todos:
             lines.append(f"{len(self.todos)} TODO(s) to resolve in the draft first:")

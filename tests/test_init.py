@@ -684,3 +684,21 @@ def test_fixture_drafts_propose_what_the_hand_written_configs_say():
     xl = draft_programme(_fixture_files("excel"), output=EXPORTS / "excel" / "programme.yaml")
     assert {t: (c.get("sheet"), c.get("skip_rows")) for t, c in xl.config["tables"].items()
             if t in ("accounts", "contacts")} == {"accounts": ("Accounts", 1), "contacts": ("Contacts", 1)}
+
+
+def test_long_exports_are_judged_on_their_first_rows(tmp_path, exports):
+    grid = read_grid(exports / "qualtrics_numeric.csv", max_rows=1000)[""]
+    assert len(grid) == 1050 and grid.omitted == 3 + 2605 - 1050  # 3 header rows + 2605 responses in all
+    full = read_grid(exports / "qualtrics_numeric.csv", max_rows=None)[""]
+    assert grid[-50:] == full[-50:] and grid[:1000] == full[:1000]
+    from kapta_research import _init_read
+    orig = _init_read.read_grid
+    try:
+        _init_read.read_grid = lambda p, **k: orig(p, max_rows=1000)
+        import kapta_research.init as init_mod
+        init_mod.read_grid = _init_read.read_grid
+        d = draft_programme([exports / "qualtrics_numeric.csv"], output=tmp_path / "p.yaml")
+    finally:
+        _init_read.read_grid = init_mod.read_grid = orig
+    assert d.tables["responses"].n_rows == 2605
+    assert "answers judged on the first 1,000 rows and the last 50 of 2,608" in d.text
