@@ -303,6 +303,20 @@ _ID_OWNERS = {"account_id": "accounts", "contact_id": "contacts", "invitation_id
               "response_id": "responses"}
 
 
+def _confirm_id(td: TableDraft, col: str, owner: TableDraft, ids: set) -> None:
+    """Say how many of a mapped id column's values are ids of the table they refer to; few is a TODO."""
+    header = td.columns[col]
+    distinct = {_id_key(v) for v in td.spare_or_values.get(header, []) if v}
+    if not distinct or header not in td.comments.get("columns", {}):
+        return
+    share = len(distinct & ids) / len(distinct)
+    td.comments["columns"][header] += f"; {share:.0%} of its values are {col}s of {owner.label}"
+    if share < 0.5:
+        sample = ", ".join(repr(v) for v in sorted(distinct - ids)[:3])
+        td.todos.append(f"{td.table}: only {share:.0%} of the values of {header!r} (mapped to {col}) are {col}s of "
+                        f"{owner.label} (e.g. {sample}); map the column that holds them")
+
+
 def _infer_ids(tables: dict) -> None:
     """Map unnamed id columns ("Custom Data 2") by their values: most of them are ids of another table."""
     known = {}
@@ -312,9 +326,12 @@ def _infer_ids(tables: dict) -> None:
             known[col] = (td, {_id_key(v) for v in td.spare_or_values[td.columns[col]] if v})
     for t, td in tables.items():
         for col in TABLES[t]["columns"]:
-            if col not in _ID_OWNERS or col in td.columns or col not in known or known[col][0] is td:
+            if col not in _ID_OWNERS or col not in known or known[col][0] is td:
                 continue
             owner, ids = known[col]
+            if col in td.columns:
+                _confirm_id(td, col, owner, ids)
+                continue
             best = None
             for h, vals in td.spare.items():
                 distinct = {_id_key(v) for v in vals if v}

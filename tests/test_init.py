@@ -702,3 +702,16 @@ def test_long_exports_are_judged_on_their_first_rows(tmp_path, exports):
         _init_read.read_grid = init_mod.read_grid = orig
     assert d.tables["responses"].n_rows == 2605
     assert "answers judged on the first 1,000 rows and the last 50 of 2,608" in d.text
+
+
+def test_mapped_id_columns_are_checked_against_the_table_they_name(tmp_path, exports):
+    d = draft_programme([exports / "qualtrics_numeric.csv", exports / "contacts.csv"], output=tmp_path / "p.yaml")
+    assert re.search(r'"ContactID": contact_id +# guessed from header "ContactID"; 100% of its values are '
+                     r'contact_ids of \S*contacts\.csv', d.text)
+    # a column whose header says "account id" but whose values are something else
+    p = tmp_path / "responses.csv"
+    p.write_text("Response ID,Account ID,Contact ID,Wave,Likelihood to recommend\n"
+                 "R1,X-1,C00001,1,9\nR2,X-2,C00002,1,7\n", encoding="utf-8")
+    d = draft_programme([p, exports / "contacts.csv", exports / "sf_accounts.csv"], output=tmp_path / "p.yaml")
+    assert d.todos == ["responses: only 0% of the values of 'Account ID' (mapped to account_id) are account_ids of "
+                       f"{d.tables['accounts'].label} (e.g. 'X-1', 'X-2'); map the column that holds them"]
