@@ -488,6 +488,23 @@ def _cross_checks(tables: dict, todos: list, notes: list) -> None:
                      "region, nor related to churn, until the CRM accounts export is added")
 
 
+_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+
+
+def _expand(files: list[Path]) -> list[Path]:
+    """A folder stands for the export files in it (not sub-folders, not a programme config)."""
+    out = []
+    for f in files:
+        if f.is_dir():
+            inner = sorted(p for p in f.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES)
+            if not inner:
+                raise DataError(f"the folder holds no export files ({', '.join(_SUFFIXES)})", file=str(f))
+            out.extend(inner)
+        else:
+            out.append(f)
+    return out
+
+
 def draft_programme(files, *, output="programme.yaml", name: str | None = None) -> Draft:
     """Draft a commented programme config for vendor exports (nothing is written).
 
@@ -495,7 +512,8 @@ def draft_programme(files, *, output="programme.yaml", name: str | None = None) 
     ----------
     files : sequence of str or Path
         Export files: CSV (any delimiter; UTF-8, UTF-16 or Windows-1252),
-        Excel workbooks (every sheet is considered) or Parquet.
+        Excel workbooks (every sheet is considered) or Parquet.  A folder
+        stands for the export files directly in it.
     output : str or Path
         Where the draft will live; the files are named relative to its folder.
     name : str, optional
@@ -525,7 +543,7 @@ def draft_programme(files, *, output="programme.yaml", name: str | None = None) 
     from tqdm.auto import tqdm
     output = Path(output)
     base = output.parent
-    files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
+    files = _expand([Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)])
     if not files:
         raise DataError("give at least one export file")
     found: list[tuple[float, TableDraft]] = []
@@ -665,7 +683,8 @@ def write_draft(files, output="programme.yaml", *, force: bool = False, name: st
     Draft
     """
     output = Path(output)
-    inputs = {Path(f).resolve() for f in ([files] if isinstance(files, (str, Path)) else files)}
+    files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
+    inputs = {f.resolve() for f in files} | {f.resolve() for f in _expand([f for f in files if f.is_dir()])}
     if output.resolve() in inputs:
         raise DataError("is one of the export files: init never writes over its input; choose another -o",
                         file=str(output))
@@ -706,7 +725,8 @@ def add_parser(sub) -> None:
                     "commented programme.yaml: guesses are marked, undecided points are TODO lines. "
                     "Then run `kapta-research validate --data programme.yaml`. Input files are only read.", 79),
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("files", nargs="+", metavar="FILE", help="export files (.csv, .xlsx, .parquet)")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="export files (.csv, .xlsx, .parquet), or a folder of them")
     p.add_argument("-o", "--output", default="programme.yaml",
                    help="where to write the draft (default programme.yaml); file paths in it are relative to it")
     p.add_argument("--force", action="store_true", help="overwrite the output if it exists")

@@ -485,8 +485,18 @@ def test_unreadable_files(tmp_path):
     odd.write_bytes(b"$FL2")
     with pytest.raises(DataError, match=r"file .*export\.sav: cannot read files ending in '\.sav'"):
         draft_programme([odd], output=tmp_path / "programme.yaml")
-    with pytest.raises(DataError, match=r"file .*: is a folder, not a file"):
-        draft_programme([tmp_path], output=tmp_path / "programme.yaml")
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(DataError, match=r"file .*sub: the folder holds no export files \(\.csv, \.tsv"):
+        draft_programme([tmp_path / "sub"], output=tmp_path / "programme.yaml")
+
+
+def test_a_folder_stands_for_its_exports(tmp_path, exports):
+    for n in ("qualtrics_numeric.csv", "sf_accounts.csv"):
+        (tmp_path / n).write_bytes((exports / n).read_bytes())
+    (tmp_path / "programme.yaml").write_text("name: old\n", encoding="utf-8")
+    d = draft_programme([tmp_path], output=tmp_path / "draft.yaml")
+    assert {t: td.path for t, td in d.tables.items()} == {"accounts": "sf_accounts.csv",
+                                                         "responses": "qualtrics_numeric.csv"}
 
 
 def test_files_that_are_not_tables(tmp_path):
