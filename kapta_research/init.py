@@ -46,8 +46,16 @@ FORMATS = ("qualtrics", "surveymonkey", "salesforce_report", "plain")
 # --------------------------------------------------------------------------
 # the draft of one table
 # --------------------------------------------------------------------------
+def _printable(text: str) -> str:
+    """Non-printable characters as \\uXXXX escapes: YAML reads U+2028, U+0085 … as line breaks and refuses
+    control characters, in comments as in quoted strings."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in text)
+
+
 def _clip(text, n: int = 70) -> str:
-    text = " ".join(str(text).split())
+    """One line of comment text: whitespace runs as one space, escaped, at most ``n`` characters."""
+    text = _printable(" ".join(str(text).split()))
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
@@ -405,7 +413,7 @@ def _q(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    return json.dumps(str(value), ensure_ascii=False)
+    return _printable(json.dumps(str(value), ensure_ascii=False))
 
 
 def _flow(value) -> str:
@@ -419,7 +427,7 @@ def _flow(value) -> str:
 def _line(indent: int, key: str, value: str | None, comment: str | None = None) -> str:
     text = " " * indent + (f"{key}: {value}" if value is not None else f"{key}:")
     if comment:
-        comment = " ".join(str(comment).split())
+        comment = _printable(" ".join(str(comment).split()))
         text = f"{text.ljust(44)}  # {comment}" if len(text) < 44 else f"{text}  # {comment}"
     return text
 
@@ -456,7 +464,7 @@ def _table_lines(td: TableDraft) -> list[str]:
     if "wave" in c:
         out.append(_line(4, "wave", _flow(c["wave"]), com.get("wave")))
     for n in td.notes:
-        out.append(f"    # {n}")
+        out.append(f"    # {_clip(n, 1000)}")
     if td.unused:
         out.append("    # not used: " + _clip(", ".join(td.unused), 400))
     return out
@@ -650,8 +658,8 @@ def _render(tables: dict, todos: list, notes: list, output: Path, name: str) -> 
     config = {"name": name, "scales": scales,
               "tables": {t: {k: v for k, v in td.config.items()} for t, td in tables.items()}}
     head = [f"# Programme config drafted by `kapta-research init` from {sum(1 for _ in tables)} table(s):"]
-    head += [f"#   {td.label} -> {t} ({td.geometry['format']})" for t, td in tables.items()]
-    head += [f"#   {n}" for n in notes]
+    head += [f"#   {_clip(td.label, 300)} -> {t} ({td.geometry['format']})" for t, td in tables.items()]
+    head += [f"#   {_clip(n, 1000)}" for n in notes]
     head.append('# Every proposal is marked "guessed …": check them against your exports.')
     if todos:
         head.append(f"# TODO: {len(todos)} thing(s) to decide before the data validate "

@@ -725,3 +725,26 @@ def test_mapped_id_columns_are_checked_against_the_table_they_name(tmp_path, exp
     d = draft_programme([p, exports / "contacts.csv", exports / "sf_accounts.csv"], output=tmp_path / "p.yaml")
     assert d.todos == ["responses: only 0% of the values of 'Account ID' (mapped to account_id) are account_ids of "
                        f"{d.tables['accounts'].label} (e.g. 'X-1', 'X-2'); map the column that holds them"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(extra=st.lists(st.text(min_size=1, max_size=25).filter(lambda x: x.strip()), min_size=1, max_size=4,
+                      unique_by=lambda x: x.strip()),
+       value=st.text(max_size=15))
+def test_yaml_round_trip_of_any_header_and_value(tmp_path_factory, extra, value):
+    """Whatever the export's headers and cells hold, the draft is YAML that reads back as its config."""
+    folder = tmp_path_factory.mktemp("rt")
+    p = folder / "accounts.csv"
+    headers = ["Account ID", "Segment", "Renewal Stage", *extra]
+    if len({h.strip() for h in headers}) < len(headers):
+        return
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(headers)
+        w.writerow(["A1", "SMB", value or "Closed Won", *[value] * len(extra)])
+        w.writerow(["A2", "SMB", "Closed Lost", *[value] * len(extra)])
+    try:
+        d = draft_programme([p], output=folder / "programme.yaml")
+    except DataError:
+        return  # e.g. headers that no longer read as a header row: a clear error, not a broken draft
+    assert yaml.safe_load(d.text) == d.config
