@@ -748,3 +748,11 @@ def test_yaml_round_trip_of_any_header_and_value(tmp_path_factory, extra, value)
     except DataError:
         return  # e.g. headers that no longer read as a header row: a clear error, not a broken draft
     assert yaml.safe_load(d.text) == d.config
+
+
+def test_cli_init_then_validate_on_a_fixture(tmp_path, capsys):
+    out = tmp_path / "programme.yaml"
+    files = [str(f) for f in _fixture_files("surveymonkey")]
+    assert cli.main(["init", *files, "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert cli.main(["validate", "--data", str(out)]) == 0, capsys.readouterr().err
