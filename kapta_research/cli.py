@@ -1,4 +1,4 @@
-"""Command line: ``kapta-research list | run | run-all | validate | simulate``."""
+"""Command line: ``kapta-research list | run | run-all | validate | simulate | init``."""
 from __future__ import annotations
 
 import argparse
@@ -162,6 +162,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--accounts", type=int, default=300, help="number of accounts (default 300)")
     p.add_argument("--out", help="output folder (default data/sample)")
     p.set_defaults(func=_cmd_simulate)
+    from .init import add_parser as _add_init_parser  # `init`: drafts programme.yaml (kapta_research/init.py)
+    _add_init_parser(sub)
     return parser
 
 

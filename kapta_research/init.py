@@ -1,0 +1,742 @@
+"""Draft a ``programme.yaml`` from vendor exports: ``kapta-research init FILE… [-o programme.yaml]``.
+
+For each file, :func:`draft_programme` detects
+
+* the **vendor format**: Qualtrics (three header rows, the third holding
+  ``{"ImportId": …}``), SurveyMonkey (two header rows: question, then
+  "Response" or a matrix row label), a Salesforce report (footer rows such
+  as "Grand Totals (300 records)" / "Confidential Information", currency
+  strings like "$1,200,000.00", 15/18-character record ids) or a plain table;
+  title rows above the header (``skip_rows``) and, in a workbook, the sheet;
+* the **table** (responses, accounts, contacts, invitations, followups,
+  voc_interviews) from its headers;
+* the **columns**: export header or question text -> canonical name
+  (see :mod:`kapta_research._init_match` for the vocabulary);
+* the **answer scales**: numbers, a label preset (``agree5``, ``agree7``) or
+  a per-column label map, and the churn, role and wave rules the loader needs.
+
+The draft is YAML with comments: every guess says what it was guessed from
+(``# guessed from header "…"``), and what could not be decided is a
+``# TODO:`` line, listed again at the top.  The user fixes those (if any),
+then runs ``kapta-research validate --data programme.yaml``.
+
+Input files are only read.  An existing output file is never overwritten
+without ``force=True`` (``--force``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._init_match import (PRESETS, REQUIRED, detect_scale, guess_churn_labels, guess_roles,
+                          match_columns, score_tables)
+from ._init_read import (FORMAT_HEADER_ROWS, QUALTRICS_META, body_of, column_values, detect_format,
+                         headers_of, read_grid)
+from .errors import DataError
+from .schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, ROLES, TABLES
+
+__all__ = ["TableDraft", "Draft", "draft_programme", "write_draft", "read_grid", "detect_format"]
+
+FORMATS = ("qualtrics", "surveymonkey", "salesforce_report", "plain")
+
+
+# --------------------------------------------------------------------------
+# the draft of one table
+# --------------------------------------------------------------------------
+def _printable(text: str) -> str:
+    """Non-printable characters as \\uXXXX escapes: YAML reads U+2028, U+0085 … as line breaks and refuses
+    control characters, in comments as in quoted strings."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in text)
+
+
+def _clip(text, n: int = 70) -> str:
+    """One line of comment text: whitespace runs as one space, escaped, at most ``n`` characters."""
+    text = _printable(" ".join(str(text).split()))
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@dataclass
+class TableDraft:
+    """The proposed config of one table (one file, or one sheet of a workbook).
+
+    ``config`` is the mapping written under ``tables: <table>:``; ``comments``
+    holds the comment of each key (``("columns", header)``, ``("values", col)``,
+    ``"format"``, …) and ``todos`` what the user must decide.
+    """
+
+    table: str
+    file: Path
+    path: str                       # as written in the draft (relative to the output)
+    sheet: str | None
+    geometry: dict
+    n_rows: int
+    config: dict = field(default_factory=dict)
+    comments: dict = field(default_factory=dict)
+    todos: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    unused: list = field(default_factory=list)
+    spare: dict = field(default_factory=dict, repr=False)            # unmapped column -> its cells
+    spare_or_values: dict = field(default_factory=dict, repr=False)  # every column -> its cells
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Canonical name -> export column (identity mappings included)."""
+        out = {v: k for k, v in self.config.get("columns", {}).items()}
+        out.update({c: c for c in self.comments.get("_identity", [])})
+        return out
+
+    @property
+    def label(self) -> str:
+        return self.path + (f" [sheet {self.sheet!r}]" if self.sheet is not None else "")
+
+
+_PERSONAL_HINT = re.compile(r"\b(e ?mail|first name|last name|phone|ip address|recipient)\b")
+_QUARTER_LABEL = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[qQ]([1-4])\s*$|^\s*[qQ]([1-4])\s*[-/ ]?\s*(\d{4})\s*$")
+_WAVE_LABEL = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[qQ]([1-4])\s*$|^\s*[qQ]([1-4])\s*[-/ ]?\s*(\d{4})\s*$|^\s*\d+\s*$")
+
+
+def _scale_guesses(values: dict[str, list[str]], columns: dict[str, str]) -> dict:
+    """ScaleGuess per scored canonical column present (ltr on 0-10, drivers on the default scale)."""
+    out = {}
+    for canon, header in columns.items():
+        if canon == "ltr":
+            out[canon] = detect_scale(values.get(header, []), scale=LTR_SCALE)
+        elif canon in DRIVERS:
+            out[canon] = detect_scale(values.get(header, []), scale=DRIVER_SCALE)
+    return out
+
+
+def _draft_values(td: TableDraft, scales: dict, todos: list) -> None:
+    """Fill ``values:`` from the label guesses; a whole-drivers preset becomes ``drivers: <preset>``."""
+    values, comments = {}, {}
+    drivers = {c: g for c, g in scales.items() if c in DRIVERS}
+    # the preset most drivers use becomes `drivers: <preset>`; the other labelled drivers get their own entry
+    counts = {}
+    for g in drivers.values():
+        if g.kind in PRESETS:
+            counts[g.kind] = counts.get(g.kind, 0) + 1
+    if counts:
+        name = max(sorted(counts), key=counts.get)
+        values["drivers"] = name
+        order = [k.casefold() for k in PRESETS[name]]
+        seen = sorted({lab for g in drivers.values() if g.kind == name for lab in g.labels},
+                      key=lambda x: order.index(x.casefold()))
+        comments["drivers"] = f"guessed from the answers {_clip(', '.join(seen), 60)}"
+        drivers = {c: g for c, g in drivers.items() if g.kind != name}
+    rest = ([("ltr", scales["ltr"])] if "ltr" in scales else []) + list(drivers.items())
+    for canon, g in rest:
+        if g.kind in PRESETS:
+            values[canon] = g.kind
+            comments[canon] = f"guessed from the answers {_clip(', '.join(g.labels), 60)}"
+        elif g.kind == "map":
+            values[canon] = dict(sorted(g.mapping.items(), key=lambda kv: (kv[1] is None, kv[1] or 0)))
+            unknown = [k for k, v in g.mapping.items() if v is None]
+            if unknown:
+                msg = (f"{td.table}: give a number to each answer of {canon} "
+                       f"({', '.join(repr(u) for u in unknown[:8])}{' …' if len(unknown) > 8 else ''})")
+                todos.append(msg)
+                comments[canon] = "TODO: " + msg.split(": ", 1)[1]
+            else:
+                comments[canon] = f"guessed from {g.reason}"
+    if values:
+        td.config["values"] = values
+        td.comments["values"] = comments
+
+
+def _draft_churn(td: TableDraft, values: dict, todos: list) -> None:
+    cols = td.config.get("columns", {})
+    header = next((h for h, c in cols.items() if c == "churned"), None)
+    if header is None:
+        header = "churned" if "churned" in td.comments.get("_identity", []) else None
+        if header is None:
+            return
+    vals = values.get(header, [])
+    true, false, unknown = guess_churn_labels(vals)
+    boolish = {"true", "false", "yes", "no", "1", "0", "y", "n", "t", "f", "1.0", "0.0"}
+    if all(str(v).strip().casefold() in boolish for v in vals if str(v).strip()):
+        return  # a true/false column maps directly
+    cols.pop(header, None)
+    if header in td.comments.get("_identity", []):
+        td.comments["_identity"].remove(header)
+    evidence = td.comments.get("columns", {}).pop(header, f'guessed from header "{header}"')
+    td.config["churned"] = {"column": header, "true": true, "false": false}
+    why = f"{evidence}; churned = {', '.join(true) or 'none seen'}"
+    if unknown:
+        msg = (f"{td.table}: say whether {', '.join(repr(u) for u in unknown)} in {header!r} means churned "
+               f"(add it under churned: true: or false:)")
+        todos.append(msg)
+        why += "; TODO: " + msg.split(": ", 1)[1]
+    td.comments["churned"] = why
+
+
+def _draft_roles(td: TableDraft, values: dict, todos: list) -> None:
+    header = td.columns.get("role")
+    if header is None:
+        return
+    roles = guess_roles(values.get(header, []))
+    if not roles:
+        return
+    td.config["roles"] = roles
+    unknown = [k for k, v in roles.items() if v is None]
+    com = {k: ("guessed" if v else f"TODO: one of {', '.join(ROLES)}") for k, v in roles.items()}
+    if unknown:
+        todos.append(f"{td.table}: give each role label a canonical role ({', '.join(map(repr, unknown))}; "
+                     f"one of {', '.join(ROLES)})")
+    td.comments["roles"] = com
+
+
+def _draft_wave(td: TableDraft, values: dict, todos: list) -> None:
+    if td.table not in ("responses", "invitations"):
+        return
+    cols = td.columns
+    if "wave" in cols:
+        bad = sorted({v for v in values.get(cols["wave"], []) if v and not _WAVE_LABEL.match(v)})
+        if bad:
+            msg = (f"{td.table}: the wave column {cols['wave']!r} holds values that are neither wave numbers nor "
+                   f"labels like 2024-Q1 ({', '.join(map(repr, bad[:5]))}); map a column of wave numbers or use "
+                   f"wave: {{from: <date column>, every: quarter}}")
+            todos.append(msg)
+            td.notes.append("TODO: " + msg.split(": ", 1)[1])
+        return
+    labelled = [h for h, v in values.items() if h not in td.comments.get("columns", {}) and h != cols.get("wave")
+                and any(v) and all(_QUARTER_LABEL.match(x) for x in v if x)]
+    if labelled:
+        td.config.setdefault("columns", {})[labelled[0]] = "wave"
+        td.comments["columns"][labelled[0]] = "guessed from its values, quarter labels such as " \
+            f"{next(x for x in values[labelled[0]] if x)!r}"
+        td.unused = [u for u in td.unused if u != labelled[0]]
+        return
+    date = "responded_at" if td.table == "responses" else "sent_at"
+    if date in cols:
+        td.config["wave"] = {"from": date, "every": "quarter"}
+        td.comments["wave"] = f"guessed: no wave column, so waves are the quarters of {date} ({cols[date]!r})"
+    else:
+        msg = f"{td.table}: no wave column and no date to derive waves from; map one of the columns to wave"
+        todos.append(msg)
+        td.notes.append("TODO: " + msg.split(": ", 1)[1])
+
+
+def _qualtrics_note(td: TableDraft, values: dict) -> None:
+    """Say how many preview / unfinished responses the loader will drop."""
+    def col(name):
+        return [str(v).strip().casefold() for v in values.get(name, [""] * td.n_rows)]
+    status, channel, finished = col("Status"), col("DistributionChannel"), col("Finished")
+    preview = [s in ("survey preview", "1") or c == "preview" for s, c in zip(status, channel)]
+    unfinished = [f in ("false", "0") and not p for f, p in zip(finished, preview)]
+    if any(preview) or any(unfinished):
+        td.notes.append(f"{sum(preview)} survey-preview and {sum(unfinished)} unfinished responses are dropped "
+                        "on loading (keep_unfinished: true keeps the unfinished ones)")
+
+
+def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, texts) -> TableDraft:
+    td = TableDraft(table=table, file=file, path=path, sheet=sheet, geometry=geo,
+                    n_rows=len(body_of(grid, geo)) + getattr(grid, "omitted", 0))
+    if getattr(grid, "omitted", 0):
+        td.notes.append(f"answers judged on the first {len(grid) - 50:,} rows and the last 50 of "
+                        f"{len(grid) + grid.omitted:,}: validate checks them all")
+    td.config["file"] = path
+    if sheet is not None:
+        td.config["sheet"] = sheet
+    if geo["format"] != "plain":
+        td.config["format"] = geo["format"]
+        td.comments["format"] = f"guessed: {geo['reason']}"
+    if geo["skip_rows"]:
+        td.config["skip_rows"] = geo["skip_rows"]
+        td.comments["skip_rows"] = f"guessed: {geo['skip_rows']} title row(s) above the header"
+    if geo["header_rows"] != FORMAT_HEADER_ROWS[geo["format"]]:
+        td.config["header_rows"] = geo["header_rows"]
+    if geo.get("decimal"):
+        td.config["decimal"] = geo["decimal"]
+        td.comments["decimal"] = "guessed from numbers written like 1.200.000,00"
+    values = column_values(grid, geo, set(headers))
+    empty = {h for h, v in values.items() if td.n_rows and not any(v)}
+    candidates = [h for h in headers
+                  if h not in empty
+                  and not (geo["format"] == "qualtrics" and h.casefold() in QUALTRICS_META)
+                  and not (table != "contacts" and _PERSONAL_HINT.search(h.casefold().replace("_", " ")))]
+    guesses = match_columns(candidates, texts, table)
+    columns, comments, identity = {}, {}, []
+    for g in guesses:
+        if g.header == g.column:
+            identity.append(g.header)
+            continue
+        columns[g.header] = g.column
+        shown = g.evidence if g.evidence != g.header else g.header
+        what = "header" if g.evidence == g.header else \
+            "its question text" if geo["format"] == "qualtrics" else "its sub-label"
+        comments[g.header] = f'guessed from {what} "{_clip(shown)}"'
+    if columns:
+        td.config["columns"] = columns
+    td.comments["columns"] = comments
+    td.comments["_identity"] = identity
+    mapped = {g.header for g in guesses}
+    td.unused = [h + (" (empty)" if h in empty else "") for h in headers if h not in mapped]
+    if geo["format"] == "qualtrics":
+        _qualtrics_note(td, values)
+    todos: list[str] = []
+    _draft_churn(td, values, todos)
+    _draft_roles(td, values, todos)
+    _draft_wave(td, values, todos)
+    if table == "responses":
+        scales = _scale_guesses(values, td.columns)
+        _draft_values(td, scales, todos)
+        td.comments["_scales"] = scales
+    td.todos = todos
+    td.spare = {h: v for h, v in values.items() if h not in mapped and h not in empty}
+    td.spare_or_values = values
+    return td
+
+
+def _required_todos(td: TableDraft) -> None:
+    """A TODO for each required column that nothing was mapped to."""
+    have = set(td.columns) | ({"churned"} if "churned" in td.config else set()) | \
+        ({"wave"} if "wave" in td.config else set())
+    for req in REQUIRED[td.table]:
+        if req not in have and not (td.table == "responses" and req == "account_id"):  # see _cross_checks
+            td.todos.append(f"{td.table}: no column found for {req} (required); map the export column that holds "
+                            f"it under columns: (unused columns: {_clip(', '.join(td.unused), 120) or 'none'})")
+
+
+def _id_key(v: str) -> str:
+    v = str(v).strip()
+    return v[:15] if len(v) == 18 and v.isalnum() else v  # a Salesforce id matches its 15-character form
+
+
+#: id column -> the table whose primary key it is
+_ID_OWNERS = {"account_id": "accounts", "contact_id": "contacts", "invitation_id": "invitations",
+              "response_id": "responses"}
+
+
+def _confirm_id(td: TableDraft, col: str, owner: TableDraft, ids: set) -> None:
+    """Say how many of a mapped id column's values are ids of the table they refer to; few is a TODO."""
+    header = td.columns[col]
+    distinct = {_id_key(v) for v in td.spare_or_values.get(header, []) if v}
+    if not distinct or header not in td.comments.get("columns", {}):
+        return
+    share = len(distinct & ids) / len(distinct)
+    td.comments["columns"][header] += f"; {share:.0%} of its values are {col}s of {owner.label}"
+    if share < 0.5:
+        sample = ", ".join(repr(v) for v in sorted(distinct - ids)[:3])
+        td.todos.append(f"{td.table}: only {share:.0%} of the values of {header!r} (mapped to {col}) are {col}s of "
+                        f"{owner.label} (e.g. {sample}); map the column that holds them")
+
+
+def _infer_ids(tables: dict) -> None:
+    """Map unnamed id columns ("Custom Data 2") by their values: most of them are ids of another table."""
+    known = {}
+    for col, owner in _ID_OWNERS.items():
+        td = tables.get(owner)
+        if td is not None and col in td.columns and td.columns[col] in td.spare_or_values:
+            known[col] = (td, {_id_key(v) for v in td.spare_or_values[td.columns[col]] if v})
+    for t, td in tables.items():
+        for col in TABLES[t]["columns"]:
+            if col not in _ID_OWNERS or col not in known or known[col][0] is td:
+                continue
+            owner, ids = known[col]
+            if col in td.columns:
+                _confirm_id(td, col, owner, ids)
+                continue
+            best = None
+            for h, vals in td.spare.items():
+                distinct = {_id_key(v) for v in vals if v}
+                share = len(distinct & ids) / len(distinct) if distinct else 0.0
+                if share >= 0.5 and (best is None or share > best[1]):
+                    best = (h, share)
+            if best:
+                h, share = best
+                td.config.setdefault("columns", {})[h] = col
+                td.comments["columns"][h] = (f"guessed from its values: {share:.0%} of them are {col}s of "
+                                             f"{owner.label}")
+                td.unused = [u for u in td.unused if u != h]
+                td.spare.pop(h)
+
+
+
+# --------------------------------------------------------------------------
+# the whole draft
+# --------------------------------------------------------------------------
+@dataclass
+class Draft:
+    """A drafted programme config.
+
+    Attributes
+    ----------
+    tables : dict of str to TableDraft
+        One entry per recognised table.
+    todos : list of str
+        What the user must decide before ``validate`` can pass (also written
+        into the draft as ``# TODO:`` lines).
+    notes : list of str
+        Files or sheets not used, and why.
+    config : dict
+        The mapping the YAML text holds (``yaml.safe_load(draft.text) == draft.config``).
+    text : str
+        The commented YAML.
+    output : Path
+        Where the draft is (to be) written; file paths in it are relative to its folder.
+    """
+
+    tables: dict
+    todos: list
+    notes: list
+    config: dict
+    text: str
+    output: Path
+
+    def summary(self) -> str:
+        """A few lines for the terminal: what each file became, and what is left to do."""
+        lines = [f"Draft programme config: {self.output}"]
+        for t, td in self.tables.items():
+            fmt = td.geometry["format"]
+            n = len(td.columns) + ("churned" in td.config)
+            lines.append(f"  {td.label} -> {t} ({fmt}; {td.n_rows} rows; "
+                         f"{n} of {n + len(td.unused)} columns mapped)")
+        lines.extend(f"  {n}" for n in self.notes)
+        if self.todos:
+            lines.append(f"{len(self.todos)} TODO(s) to resolve in the draft first:")
+            lines.extend(f"  - {t}" for t in self.todos)
+        else:
+            lines.append("Nothing left to decide; check the guesses (marked in the draft).")
+        lines.append(f"Then run: kapta-research validate --data {self.output}")
+        return "\n".join(lines)
+
+
+def _q(value) -> str:
+    """A YAML scalar: strings double-quoted (JSON escapes are valid YAML), numbers and None plain."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return _printable(json.dumps(str(value), ensure_ascii=False))
+
+
+def _flow(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_q(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return _q(value)
+
+
+def _line(indent: int, key: str, value: str | None, comment: str | None = None) -> str:
+    text = " " * indent + (f"{key}: {value}" if value is not None else f"{key}:")
+    if comment:
+        comment = _printable(" ".join(str(comment).split()))
+        text = f"{text.ljust(44)}  # {comment}" if len(text) < 44 else f"{text}  # {comment}"
+    return text
+
+
+def _table_lines(td: TableDraft) -> list[str]:
+    c, com = td.config, td.comments
+    out = [_line(2, td.table, None, f"{td.n_rows} data rows")]
+    out.append(_line(4, "file", _q(c["file"])))
+    for key in ("sheet", "format", "skip_rows", "header_rows", "decimal"):
+        if key in c:
+            out.append(_line(4, key, _q(c[key]) if key != "format" else c[key], com.get(key)))
+    if c.get("columns"):
+        out.append(_line(4, "columns", None, "export column -> canonical name"))
+        for h, canon in c["columns"].items():
+            out.append(_line(6, _q(h), canon, com["columns"].get(h)))
+    if com.get("_identity"):
+        out.append("    # columns already named canonically: " + ", ".join(com["_identity"]))
+    if "values" in c:
+        out.append(_line(4, "values", None, "answer labels -> numbers"))
+        for k, v in c["values"].items():
+            note = com["values"].get(k)
+            if isinstance(v, dict) and any(x is None for x in v.values()):
+                out.append(_line(6, k, None, note))
+                for lab, num in v.items():
+                    out.append(_line(8, _q(lab), _q(num), None if num is not None else "TODO: its number"))
+            else:
+                out.append(_line(6, k, _flow(v), note))
+    if "churned" in c:
+        out.append(_line(4, "churned", _flow(c["churned"]), com.get("churned")))
+    if "roles" in c:
+        out.append(_line(4, "roles", None, "role labels -> " + ", ".join(ROLES)))
+        for lab, role in c["roles"].items():
+            out.append(_line(6, _q(lab), role if role else "null", com["roles"][lab]))
+    if "wave" in c:
+        out.append(_line(4, "wave", _flow(c["wave"]), com.get("wave")))
+    for n in td.notes:
+        out.append(f"    # {_clip(n, 1000)}")
+    if td.unused:
+        out.append("    # not used: " + _clip(", ".join(td.unused), 400))
+    return out
+
+
+def _relative(path: Path, base: Path) -> str:
+    """``path`` relative to the draft's folder when it is inside it or one level up, else absolute."""
+    try:
+        rel = Path(os.path.relpath(path.resolve(), base.resolve()))
+    except ValueError:  # another drive on Windows
+        return path.resolve().as_posix()
+    return rel.as_posix() if rel.parts[:2] != ("..", "..") else path.resolve().as_posix()
+
+
+def _cross_checks(tables: dict, todos: list, notes: list) -> None:
+    r = tables.get("responses")
+    if r is None:
+        todos.append("no file looks like survey responses (a column for likelihood to recommend); "
+                     "add the survey export")
+    elif "account_id" not in r.columns:
+        c = tables.get("contacts")
+        if c is not None and {"contact_id", "account_id"} <= set(c.columns) and "contact_id" in r.columns:
+            r.notes.append("no account id column: responses are linked to accounts through their contact")
+        else:
+            todos.append("responses: no column found for account_id (required); map the export column that "
+                         "holds the account id (e.g. an embedded-data field) under columns:")
+    if "accounts" not in tables:
+        notes.append("no accounts table among the files: results cannot be broken down by segment or "
+                     "region, nor related to churn, until the CRM accounts export is added")
+
+
+_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
+
+
+def _expand(files: list[Path]) -> list[Path]:
+    """A folder stands for the export files in it (not sub-folders, not a programme config)."""
+    out = []
+    for f in files:
+        if f.is_dir():
+            inner = sorted(p for p in f.iterdir() if p.is_file() and p.suffix.lower() in _SUFFIXES)
+            if not inner:
+                raise DataError(f"the folder holds no export files ({', '.join(_SUFFIXES)})", file=str(f))
+            out.extend(inner)
+        else:
+            out.append(f)
+    return out
+
+
+def draft_programme(files, *, output="programme.yaml", name: str | None = None) -> Draft:
+    """Draft a commented programme config for vendor exports (nothing is written).
+
+    Parameters
+    ----------
+    files : sequence of str or Path
+        Export files: CSV (any delimiter; UTF-8, UTF-16 or Windows-1252),
+        Excel workbooks (every sheet is considered) or Parquet.  A folder
+        stands for the export files directly in it.
+    output : str or Path
+        Where the draft will live; the files are named relative to its folder.
+    name : str, optional
+        Programme name (default: "Draft programme").
+
+    Returns
+    -------
+    Draft
+        ``tables`` (table name -> :class:`TableDraft`), ``todos``, ``notes``,
+        ``config`` and the commented YAML ``text``.
+
+    Raises
+    ------
+    DataError
+        A file is missing, unreadable, or holds no table (the message names it).
+
+    Examples
+    --------
+    >>> from kapta_research.config import SAMPLE_DIR
+    >>> d = draft_programme([SAMPLE_DIR / "responses.csv", SAMPLE_DIR / "accounts.csv"],
+    ...                     output=SAMPLE_DIR / "programme.yaml")
+    >>> sorted(d.tables), d.todos
+    (['accounts', 'responses'], [])
+    >>> d.config["tables"]["responses"]["file"]
+    'responses.csv'
+    """
+    from tqdm.auto import tqdm
+    output = Path(output)
+    base = output.parent
+    files = _expand([Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)])
+    if not files:
+        raise DataError("give at least one export file")
+    found: list[tuple[float, TableDraft]] = []
+    notes: list[str] = []
+    quiet = bool(os.environ.get("CI")) or len(files) < 3
+    for f in tqdm(files, desc="reading exports", unit="file", disable=quiet or None):
+        grids = read_grid(f)
+        several = len(grids) > 1
+        usable = 0
+        for sheet, grid in grids.items():
+            where = f"{f}" + (f" [sheet {sheet!r}]" if several else "")
+            if not any(any(c for c in r) for r in grid):
+                notes.append(f"{where}: empty sheet, not used")
+                continue
+            try:
+                geo = detect_format(grid)
+            except DataError as exc:
+                if several:
+                    notes.append(f"{where}: not used ({exc.message})")
+                    continue
+                raise DataError(exc.message, file=str(f)) from None
+            headers, texts = headers_of(grid, geo)
+            scores = score_tables(headers, texts)
+            if geo["format"] in ("qualtrics", "surveymonkey"):
+                scores["responses"] += 4.0
+            stem = normalize_stem(f.stem + " " + (sheet or ""))
+            for t in scores:
+                if any(w in stem for w in _STEM_HINTS[t]):
+                    scores[t] += 1.0
+            best = max(scores, key=scores.get)
+            if scores[best] < 2.0:
+                notes.append(f"{where}: not used: its headers match no table "
+                             f"({_clip(', '.join(headers), 100)})")
+                continue
+            usable += 1
+            td = _draft_table(best, f, _relative(f, base), sheet if several else None, grid, geo, headers, texts)
+            found.append((scores[best], td))
+        if not usable and not several:
+            pass
+        if not usable and several:
+            raise DataError("no sheet of the workbook looks like a table of the programme "
+                            f"(sheets: {', '.join(grids)})", file=str(f))
+    tables: dict[str, TableDraft] = {}
+    for score, td in sorted(found, key=lambda x: -x[0]):
+        if td.table in tables:
+            notes.append(f"{td.label} also looks like the {td.table} table; {tables[td.table].label} "
+                         f"fits better and is used (swap the file under tables: {td.table}: if not)")
+            continue
+        tables[td.table] = td
+    order = [t for t in TABLES if t in tables]
+    tables = {t: tables[t] for t in order}
+    _infer_ids(tables)
+    for td in tables.values():
+        _required_todos(td)
+    todos = [t for td in tables.values() for t in td.todos]
+    _cross_checks(tables, todos, notes)
+    config, text = _render(tables, todos, notes, output, name or "Draft programme")
+    return Draft(tables=tables, todos=todos, notes=notes, config=config, text=text, output=output)
+
+
+_STEM_HINTS = {
+    "accounts": ("account", "customer", "crm", "compan"),
+    "contacts": ("contact", "people", "person"),
+    "invitations": ("invit", "distribution", "sent"),
+    "responses": ("response", "survey", "nps", "qualtrics", "monkey", "feedback"),
+    "followups": ("follow", "closed loop", "case"),
+    "voc_interviews": ("voc", "interview"),
+}
+
+
+def normalize_stem(text: str) -> str:
+    return re.sub(r"[^a-z]+", " ", text.casefold())
+
+
+def _scales(tables: dict) -> tuple[dict, dict]:
+    """Declared scales and their comments, from the answers seen."""
+    scales = {"ltr": list(LTR_SCALE), "drivers": list(DRIVER_SCALE)}
+    comments = {}
+    r = tables.get("responses")
+    if r is None:
+        return scales, comments
+    guesses = r.comments.get("_scales", {})
+    drivers = [g for c, g in guesses.items() if c in DRIVERS]
+    kinds = {g.kind for g in drivers}
+    nums = [g for g in drivers if g.kind == "numeric"]
+    if kinds == {"agree5"} or r.config.get("values", {}).get("drivers") == "agree5":
+        scales["drivers"] = [1, 5]
+        comments["drivers"] = "guessed: 5-point agreement labels"
+    elif nums and kinds <= {"numeric", "empty"}:
+        lo, hi = min(g.low for g in nums), max(g.high for g in nums)
+        if hi <= 5 and lo >= 1:
+            scales["drivers"] = [1, 5]
+        elif hi > 7:
+            scales["drivers"] = [0 if lo < 1 else 1, 10 if hi <= 10 else int(hi)]
+        comments["drivers"] = f"guessed from the driver answers seen ({lo:g} to {hi:g})"
+    ltr = guesses.get("ltr")
+    if ltr is not None and ltr.kind == "numeric":
+        comments["ltr"] = f"answers seen {ltr.low:g} to {ltr.high:g}"
+    return scales, comments
+
+
+def _render(tables: dict, todos: list, notes: list, output: Path, name: str) -> tuple[dict, str]:
+    scales, scale_com = _scales(tables)
+    config = {"name": name, "scales": scales,
+              "tables": {t: {k: v for k, v in td.config.items()} for t, td in tables.items()}}
+    head = [f"# Programme config drafted by `kapta-research init` from {sum(1 for _ in tables)} table(s):"]
+    head += [f"#   {_clip(td.label, 300)} -> {t} ({td.geometry['format']})" for t, td in tables.items()]
+    head += [f"#   {_clip(n, 1000)}" for n in notes]
+    head.append('# Every proposal is marked "guessed …": check them against your exports.')
+    if todos:
+        head.append(f"# TODO: {len(todos)} thing(s) to decide before the data validate "
+                    "(each is marked TODO where it belongs):")
+        head += [f"#   {i}. {_clip(t, 300)}" for i, t in enumerate(todos, 1)]
+    else:
+        head.append("# Nothing was left undecided.")
+    head.append(f"# Then run: kapta-research validate --data {output.name}")
+    body = [f"name: {_q(name)}", "scales:",
+            _line(2, "ltr", _flow(scales["ltr"]), scale_com.get("ltr")),
+            _line(2, "drivers", _flow(scales["drivers"]), scale_com.get("drivers")),
+            "tables:"]
+    for td in tables.values():
+        body += _table_lines(td)
+    if not tables:
+        config["tables"] = {}
+        body[-1] = "tables: {}"
+    return config, "\n".join(head + body) + "\n"
+
+
+def write_draft(files, output="programme.yaml", *, force: bool = False, name: str | None = None) -> Draft:
+    """Draft a programme config (see :func:`draft_programme`) and write it to ``output``.
+
+    An existing ``output`` is only replaced with ``force=True``; an input file
+    is never the output.
+
+    Returns
+    -------
+    Draft
+    """
+    output = Path(output)
+    files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
+    inputs = {f.resolve() for f in files} | {f.resolve() for f in _expand([f for f in files if f.is_dir()])}
+    if output.resolve() in inputs:
+        raise DataError("is one of the export files: init never writes over its input; choose another -o",
+                        file=str(output))
+    if output.exists() and not force:
+        raise DataError("already exists: init does not overwrite it; pass --force (force=True) to replace "
+                        "it, or choose another -o", file=str(output))
+    if not output.parent.is_dir():
+        raise DataError(f"the folder {output.parent} does not exist", file=str(output))
+    draft = draft_programme(files, output=output, name=name)
+    output.write_text(draft.text, encoding="utf-8")
+    return draft
+
+
+# --------------------------------------------------------------------------
+# command line (registered by kapta_research.cli)
+# --------------------------------------------------------------------------
+EXIT_CODES = """exit status:
+  0  draft written; nothing left undecided (check the guesses, then run validate)
+  1  draft written, with TODO lines to resolve first (listed on screen and at its top)
+  2  nothing written: a file is missing, unreadable or holds no table, or the
+     output exists (use --force)"""
+
+
+def _cmd_init(args) -> int:
+    draft = write_draft(args.files, args.output, force=args.force, name=args.name)
+    print(draft.summary())
+    return 1 if draft.todos else 0
+
+
+def add_parser(sub) -> None:
+    """Register the ``init`` subcommand on an argparse sub-parsers object."""
+    import argparse
+    import textwrap
+    p = sub.add_parser(
+        "init", help="draft a programme.yaml from vendor exports",
+        description=textwrap.fill("Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
+                    "CSV/Excel) and table, propose the column mapping and answer scales, and write a "
+                    "commented programme.yaml: guesses are marked, undecided points are TODO lines. "
+                    "Then run `kapta-research validate --data programme.yaml`. Input files are only read.", 79),
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="export files (.csv, .xlsx, .parquet), or a folder of them")
+    p.add_argument("-o", "--output", default="programme.yaml",
+                   help="where to write the draft (default programme.yaml); file paths in it are relative to it")
+    p.add_argument("--force", action="store_true", help="overwrite the output if it exists")
+    p.add_argument("--name", help="programme name written into the draft")
+    p.set_defaults(func=_cmd_init)
