@@ -77,6 +77,15 @@ def test_plan_names_missing_columns_and_drivers():
     assert k.reason("all_drivers") == "This driver is not rated in the responses."
 
 
+def test_churn_outcomes_missing_is_said_in_so_many_words():
+    prog = _stand_in(())
+    given = prog.provided
+    prog.provided = lambda t, c=None: given(t, c) and not (t == "accounts" and c == "churn_date")
+    p = coverage.plan("churn-correlation", prog)
+    assert p.status == "cannot run: Churn outcomes are missing: the accounts table has no churn_date column."
+    assert "no churn events" not in p.status.lower()
+
+
 def test_plan_refuses_an_unknown_section():
     with pytest.raises(ParameterError, match=r"The 'name' parameter of Plan.runs must be a section of study "
                                              r"nps-overview: overall, .* Got 'rates' instead\."):
@@ -127,8 +136,8 @@ def _all_text(pdf) -> str:
 # (tables dropped, studies to run): the combinations that change what a study can do; every
 # other combination gives the same plans as one of these (checked by the tests above).
 RUNS = [(("invitations",), ("nps-overview", "churn-correlation")),
-        (("contacts", "invitations", "followups", "voc_interviews"), ("nps-overview", "key-drivers",
-                                                                       "churn-correlation")),
+        # key-drivers needs only responses: it runs here as on the full sample, and is run on responses only
+        (("contacts", "invitations", "followups", "voc_interviews"), ("nps-overview", "churn-correlation")),
         (OPTIONAL, ("nps-overview", "key-drivers", "churn-correlation"))]
 
 
