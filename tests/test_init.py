@@ -756,3 +756,16 @@ def test_cli_init_then_validate_on_a_fixture(tmp_path, capsys):
     assert cli.main(["init", *files, "-o", str(out)]) == 0
     capsys.readouterr()
     assert cli.main(["validate", "--data", str(out)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("answers, scale", [
+    (["1", "3", "5"], [1, 5]), (["1", "4", "7"], [1, 7]), (["0", "5", "10"], [0, 10]), (["1", "9", "10"], [1, 10]),
+    (["Agree", "Disagree", "Strongly agree"], [1, 5]),                       # agree5
+    (["Agree", "Somewhat agree", "Strongly disagree"], [1, 7]),              # agree7
+])
+def test_driver_scale_is_proposed_from_the_answers(tmp_path, answers, scale):
+    p = tmp_path / "r.csv"
+    p.write_text("Response ID,Account ID,Wave,Likelihood to recommend,Trust\n" + "".join(
+        f"R{i},A1,1,9,{a}\n" for i, a in enumerate(answers)), encoding="utf-8")
+    d = draft_programme([p], output=tmp_path / "p.yaml")
+    assert d.config["scales"] == {"ltr": [0, 10], "drivers": scale}
