@@ -248,7 +248,8 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
     empty = {h for h, v in values.items() if td.n_rows and not any(v)}
     candidates = [h for h in headers
                   if h not in empty
-                  and not (geo["format"] == "qualtrics" and h.casefold() in QUALTRICS_META)
+                  and not (geo["format"] == "qualtrics" and (h.casefold() in QUALTRICS_META
+                                                             or h.upper().endswith("_NPS_GROUP")))
                   and not (table != "contacts" and _PERSONAL_HINT.search(h.casefold().replace("_", " ")))]
     guesses = match_columns(candidates, texts, table)
     columns, comments, identity = {}, {}, []
@@ -288,9 +289,12 @@ def _required_todos(td: TableDraft) -> None:
     have = set(td.columns) | ({"churned"} if "churned" in td.config else set()) | \
         ({"wave"} if "wave" in td.config else set())
     for req in REQUIRED[td.table]:
-        if req not in have and not (td.table == "responses" and req == "account_id"):  # see _cross_checks
-            td.todos.append(f"{td.table}: no column found for {req} (required); map the export column that holds "
-                            f"it under columns: (unused columns: {clip(', '.join(td.unused), 120) or 'none'})")
+        if req in have or (td.table == "responses" and req == "account_id"):  # see _cross_checks
+            continue
+        if req == "wave" and td.table in ("responses", "invitations"):
+            continue  # _draft_wave has said what is missing
+        td.todos.append(f"{td.table}: no column found for {req} (required); map the export column that holds "
+                        f"it under columns: (unused columns: {clip(', '.join(td.unused), 120) or 'none'})")
 
 
 def _id_key(v: str) -> str:
@@ -378,6 +382,10 @@ class Draft:
     config: dict
     text: str
     output: Path
+
+    def __repr__(self) -> str:
+        return (f"<Draft {self.output}: {', '.join(f'{t} <- {td.label}' for t, td in self.tables.items()) or 'no tables'}"
+                f"; {len(self.todos)} TODO(s)>")
 
     def summary(self) -> str:
         """A few lines for the terminal: what each file became, and what is left to do."""

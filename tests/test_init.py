@@ -769,3 +769,30 @@ def test_driver_scale_is_proposed_from_the_answers(tmp_path, answers, scale):
         f"R{i},A1,1,9,{a}\n" for i, a in enumerate(answers)), encoding="utf-8")
     d = draft_programme([p], output=tmp_path / "p.yaml")
     assert d.config["scales"] == {"ltr": [0, 10], "drivers": scale}
+
+
+@pytest.mark.parametrize("path, sheet, fmt, skip", [
+    ("qualtrics_numeric/qualtrics_export.csv", "", "qualtrics", 0),
+    ("qualtrics_labels/qualtrics_export.csv", "", "qualtrics", 0),     # UTF-8 BOM and CRLF line ends
+    ("surveymonkey/surveymonkey_export.csv", "", "surveymonkey", 0),
+    ("salesforce/sf_accounts.csv", "", "salesforce_report", 0),
+    ("excel/crm_export.xlsx", "Accounts", "plain", 1),
+    ("excel/crm_export.xlsx", "Contacts", "plain", 1),
+])
+def test_format_detection_of_the_export_fixtures(path, sheet, fmt, skip):
+    geo = detect_format(read_grid(EXPORTS / path)[sheet])
+    assert (geo["format"], geo["skip_rows"]) == (fmt, skip)
+
+
+def test_qualtrics_nps_group_column_is_not_the_score(tmp_path):
+    p = tmp_path / "q.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerows([["ResponseId", "Q1_NPS_GROUP", "Q1", "AccountID"], ["Response ID", LTR_TEXT, LTR_TEXT, "AccountID"],
+                     ['{"ImportId":"_recordId"}', '{"ImportId":"QID1_NPS_GROUP"}', '{"ImportId":"QID1"}',
+                      '{"ImportId":"AccountID"}'], ["R_1", "3", "9", "A1"], ["R_2", "1", "4", "A2"]])
+    d = draft_programme([p], output=tmp_path / "p.yaml")
+    assert d.config["tables"]["responses"]["columns"]["Q1"] == "ltr"
+    assert "Q1_NPS_GROUP" not in d.config["tables"]["responses"]["columns"]
+    assert repr(d) == f"<Draft {tmp_path / 'p.yaml'}: responses <- q.csv; 1 TODO(s)>"
+    assert d.todos == ["responses: no wave column and no date to derive waves from; map one of the columns to wave"]
