@@ -110,7 +110,7 @@ BOOL_COLUMNS: dict[str, tuple[str, ...]] = {"accounts": ("churned",)}
 
 
 def empty_column(table: str, column: str, index=None):
-    """A column of missing values (one per label of ``index``, default none) with the canonical dtype of ``table.column``.
+    """Missing values (one per label of ``index``, default none) with the canonical dtype of ``table.column``.
 
     Used for tables that were not supplied (no index) and for canonical
     columns a supplied table lacks, so that code reading a programme sees the

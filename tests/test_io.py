@@ -419,6 +419,17 @@ def test_read_table_keeps_strings_source_and_spreadsheet_rows():
     assert [df.attrs["file_rows"][i] for i in df.index[:3]] == [2, 3, 4]
 
 
+def test_row_numbers_are_shared_not_copied_by_pandas_operations():
+    """Issue 8 §7: pandas deep-copies attrs on every operation; the row numbers must not be copied."""
+    from kapta_research._validation import row_labels
+    df = read_table(SAMPLE_DIR / "responses.csv")
+    rows = df.attrs["file_rows"]
+    derived = df[df["wave"] == "3"].copy().assign(x=1).sort_values("ltr")
+    assert derived.attrs["file_rows"] is rows  # the same object: O(1) per operation
+    mask = derived["ltr"] == "10"
+    assert row_labels(derived, mask) == [i + 2 for i in derived.index[mask]]
+
+
 # ---------------------------------------------------------------------------
 # 4. data/sample is never modified
 # ---------------------------------------------------------------------------

@@ -89,3 +89,15 @@ def test_blank_account_ids_are_taken_from_the_contact(programme_copy, sample):
     prog = load_programme(programme_copy)
     assert prog.responses["account_id"].tolist() == sample.responses["account_id"].tolist()
     assert prog.load_notes == {"responses": {"account_from_contact": 2}}
+
+
+def test_a_programme_built_from_frames_reports_what_it_holds(sample):
+    from kapta_research.io import Programme
+    from kapta_research.schema import empty_column
+    tables = {t: sample.table(t).copy() for t in TABLES}
+    voc = TABLES["voc_interviews"]["columns"]
+    tables["voc_interviews"] = pd.DataFrame({c: empty_column("voc_interviews", c) for c in voc})
+    tables["responses"]["comment"] = None
+    prog = Programme(**tables, drivers=list(sample.drivers))
+    assert prog.provided("responses", "ltr") and not prog.provided("responses", "comment")
+    assert prog.provided("accounts") and not prog.provided("voc_interviews")

@@ -101,22 +101,22 @@ def load_config(path: Path) -> dict:
                         file=str(path)) from exc
     if not isinstance(cfg, dict):
         raise DataError("the programme config must be a mapping with a 'tables' entry", file=str(path))
-    unknown = [k for k in cfg if k not in TOP_KEYS]
-    if unknown:
-        hints = "".join(did_you_mean(k, TOP_KEYS) for k in unknown)
-        raise DataError(f"unknown keys in the programme config: {', '.join(map(str, unknown))}{hints} "
-                        f"(allowed: {', '.join(TOP_KEYS)})", file=str(path))
+    _refuse_unknown(cfg, TOP_KEYS, "keys", "allowed", path)
     tables = cfg.get("tables") or {}
     if not isinstance(tables, dict):
         raise DataError("'tables' must map table names to a file or a mapping of options", file=str(path))
-    bad = [t for t in tables if t not in TABLES]
-    if bad:
-        hints = "".join(did_you_mean(t, TABLES) for t in bad)
-        raise DataError(f"unknown tables in the programme config: {', '.join(map(str, bad))}{hints} "
-                        f"(known: {', '.join(TABLES)})", file=str(path))
+    _refuse_unknown(tables, tuple(TABLES), "tables", "known", path)
     return {"name": cfg.get("name"), "scales": _check_scales(cfg.get("scales") or {}, path),
             "database": cfg.get("database"),
             "tables": {t: table_spec(t, spec, path) for t, spec in tables.items()}}
+
+
+def _refuse_unknown(given, allowed: tuple, what: str, listed: str, path) -> None:
+    unknown = [k for k in given if k not in allowed]
+    if unknown:
+        hints = "".join(did_you_mean(k, allowed) for k in unknown)
+        raise DataError(f"unknown {what} in the programme config: {', '.join(map(str, unknown))}{hints} "
+                        f"({listed}: {', '.join(allowed)})", file=str(path))
 
 
 def _check_scales(scales, path) -> dict:

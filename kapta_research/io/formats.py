@@ -128,7 +128,9 @@ def qualtrics_drops(df: pd.DataFrame, *, keep_unfinished: bool) -> tuple[pd.Seri
     return preview, unfinished
 
 
-_CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*(-?)\s*[$€£¥]?\s*([0-9][0-9.,'\s]*)\s*(?:[A-Z]{3}|[$€£¥])?\s*$")
+#: an amount: optional currency code or sign before or after, optional minus, digits with separators
+_CURRENCY = re.compile(r"^\s*(?:[A-Z]{3}\s*)?[$€£¥]?\s*(-?)\s*[$€£¥]?\s*([0-9][0-9.,'\s]*)"
+                       r"\s*(?:[A-Z]{3}|[$€£¥])?\s*$")
 
 
 def parse_amounts(raw: pd.Series, decimal: str = ".") -> pd.Series:

@@ -107,8 +107,15 @@ class Programme:
     location: str = ""
     load_notes: dict = field(default_factory=dict)
     wave_labels: dict = field(default_factory=dict)
-    #: table -> canonical columns that came from the user's data (see :meth:`provided`)
+    #: table -> canonical columns that came from the user's data (see :meth:`provided`); when a
+    #: Programme is built directly from frames, tables with rows and their non-empty columns
     supplied: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not self.supplied:  # built by hand (e.g. from simulate): a table with rows counts as given
+            self.supplied = {t: frozenset(c for c in TABLES[t]["columns"]
+                                          if c in getattr(self, t) and getattr(self, t)[c].notna().any())
+                             for t in TABLES if len(getattr(self, t))}
 
     def __repr__(self) -> str:
         # Never print the tables: contacts hold names and e-mail addresses.

@@ -58,6 +58,9 @@ AGREE7 = ["Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree n
           "Somewhat agree", "Agree", "Strongly agree"]
 FREQUENCY7 = ["Never", "Rarely", "Occasionally", "Sometimes", "Often", "Usually", "Always"]
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#: The other tables of a survey-export fixture: the sample's, and followups with the export's response ids.
+SURVEY_ONLY_REST = "".join(f"  {t}: {REL_SAMPLE}/{t}.csv\n" for t in ("accounts", "contacts", "invitations")) + \
+    f"  followups: followups.csv\n  voc_interviews: {REL_SAMPLE}/voc_interviews.csv\n"
 
 
 def read(table: str) -> pd.DataFrame:
@@ -206,12 +209,7 @@ tables:
       "{LTR_TEXT}": ltr
 {''.join(f'      "{MATRIX_TEXT} - {s}": {d}' + chr(10) for s, d in zip(STATEMENTS, DRIVERS))}      Q3: comment
 {values}    wave: {{from: responded_at, every: quarter}}
-  accounts: {REL_SAMPLE}/accounts.csv
-  contacts: {REL_SAMPLE}/contacts.csv
-  invitations: {REL_SAMPLE}/invitations.csv
-  followups: followups.csv
-  voc_interviews: {REL_SAMPLE}/voc_interviews.csv
-""")
+{SURVEY_ONLY_REST}""")
     return id_map
 
 
@@ -255,12 +253,7 @@ tables:
       Custom Data 3: wave
       "{LTR_TEXT}": ltr
 {''.join(f'      "{MATRIX_TEXT} - {s}": {d}' + chr(10) for s, d in zip(STATEMENTS, DRIVERS))}      "{COMMENT_TEXT}": comment
-  accounts: {REL_SAMPLE}/accounts.csv
-  contacts: {REL_SAMPLE}/contacts.csv
-  invitations: {REL_SAMPLE}/invitations.csv
-  followups: followups.csv
-  voc_interviews: {REL_SAMPLE}/voc_interviews.csv
-""")
+{SURVEY_ONLY_REST}""")
     return id_map
 
 
