@@ -40,7 +40,7 @@ from pathlib import Path
 from ._init_match import (PRESETS, REQUIRED, detect_scale, guess_churn_labels, guess_roles,
                           match_columns, score_tables)
 from ._init_read import (FORMAT_HEADER_ROWS, QUALTRICS_META, body_of, column_values, detect_format,
-                         headers_of, read_grid)
+                         headers_of, read_grid, stray_rows)
 from ._init_yaml import clip, render
 from .errors import DataError
 from .schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, ROLES, TABLES
@@ -271,6 +271,11 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
     if geo["format"] == "qualtrics":
         _qualtrics_note(td, values)
     todos: list[str] = []
+    stray = stray_rows(grid, geo)
+    if stray:
+        todos.append(f"{table}: the last rows of {td.label} hold a single cell ({', '.join(map(repr, stray[:3]))}) "
+                     "that loading would read as data; if they are a report footer, delete them from a copy "
+                     "of the export")
     _draft_churn(td, values, todos)
     _draft_roles(td, values, todos)
     _draft_wave(td, values, todos)
@@ -384,8 +389,8 @@ class Draft:
     output: Path
 
     def __repr__(self) -> str:
-        return (f"<Draft {self.output}: {', '.join(f'{t} <- {td.label}' for t, td in self.tables.items()) or 'no tables'}"
-                f"; {len(self.todos)} TODO(s)>")
+        tables = ", ".join(f"{t} <- {td.label}" for t, td in self.tables.items()) or "no tables"
+        return f"<Draft {self.output}: {tables}; {len(self.todos)} TODO(s)>"
 
     def summary(self) -> str:
         """A few lines for the terminal: what each file became, and what is left to do."""
@@ -568,6 +573,21 @@ def write_draft(files, output="programme.yaml", *, force: bool = False, name: st
     Returns
     -------
     Draft
+
+    Raises
+    ------
+    DataError
+        The output exists (without ``force``), is an input, or its folder is
+        missing; or an input cannot be read (see :func:`draft_programme`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kapta_research.config import SAMPLE_DIR
+    >>> out = Path(tempfile.mkdtemp()) / "programme.yaml"
+    >>> d = write_draft([SAMPLE_DIR / "responses.csv", SAMPLE_DIR / "accounts.csv"], out)
+    >>> out.read_text(encoding="utf-8").startswith("# Programme config drafted by `kapta-research init`")
+    True
     """
     output = Path(output)
     files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
@@ -607,7 +627,8 @@ def add_parser(sub) -> None:
     import textwrap
     p = sub.add_parser(
         "init", help="draft a programme.yaml from vendor exports",
-        description=textwrap.fill("Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
+        description=textwrap.fill(
+                    "Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
                     "CSV/Excel) and table, propose the column mapping and answer scales, and write a "
                     "commented programme.yaml: guesses are marked, undecided points are TODO lines. "
                     "Then run `kapta-research validate --data programme.yaml`. Input files are only read.", 79),

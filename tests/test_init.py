@@ -100,7 +100,8 @@ def _write_surveymonkey(path, responses):
         w.writerow(sub)
         for _, r in responses.iterrows():
             prot = r["proactivity"]
-            drivers = [r[d] for d in DRIVERS[:-1]] + [f"{prot} - {'Never' if prot == '1' else 'Always' if prot == '7' else 'Sometimes'}" if prot else ""]
+            word = {"1": "Never", "7": "Always"}.get(prot, "Sometimes")
+            drivers = [r[d] for d in DRIVERS[:-1]] + [f"{prot} - {word}" if prot else ""]
             w.writerow([r["response_id"], "400123", r["responded_at"], r["responded_at"], "10.0.0.1", "",
                         "", "", _sf_id(r["account_id"]), r["contact_id"], r["ltr"], *drivers, r["comment"]])
 
@@ -796,3 +797,30 @@ def test_qualtrics_nps_group_column_is_not_the_score(tmp_path):
     assert "Q1_NPS_GROUP" not in d.config["tables"]["responses"]["columns"]
     assert repr(d) == f"<Draft {tmp_path / 'p.yaml'}: responses <- q.csv; 1 TODO(s)>"
     assert d.todos == ["responses: no wave column and no date to derive waves from; map one of the columns to wave"]
+
+
+def test_european_salesforce_report_loads_from_its_draft(tmp_path, sample):
+    a = pd.read_csv(SAMPLE_DIR / "accounts.csv", dtype=str, keep_default_na=False)
+    p = tmp_path / "accounts_eu.csv"
+    with open(p, "w", newline="", encoding="cp1252") as fh:
+        w = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL)
+        w.writerow(["Account ID", "Account Name", "Segment", "Annual Revenue", "Renewal Stage"])
+        for _, x in a.iterrows():
+            euros = f"{int(x['annual_value']):,}".replace(",", ".") + ",00 €"
+            w.writerow([x["account_id"], x["account_name"], x["segment"], euros,
+                        "Closed Lost" if x["churned"] == "True" else "Closed Won"])
+        fh.write('\n"Grand Totals (300 records)"\n"Confidential Information - Do Not Distribute"\n')
+    d = write_draft([p, SAMPLE_DIR / "responses.csv"], tmp_path / "programme.yaml")
+    acc = d.config["tables"]["accounts"]
+    assert (acc["format"], acc["decimal"]) == ("salesforce_report", ",") and d.todos == []
+    prog = kr.load_programme(tmp_path / "programme.yaml")
+    pd.testing.assert_series_equal(prog.accounts["annual_value"], sample.accounts["annual_value"])
+    assert prog.accounts["churned"].astype(bool).tolist() == sample.accounts["churned"].astype(bool).tolist()
+
+
+def test_a_footer_the_loader_does_not_know_is_a_todo(tmp_path, exports):
+    text = (exports / "sf_accounts.csv").read_text(encoding="utf-8").replace("Grand Totals", "Gesamtsummen")
+    (tmp_path / "sf.csv").write_text(text, encoding="utf-8")
+    d = draft_programme([tmp_path / "sf.csv"], output=tmp_path / "p.yaml")
+    assert ("accounts: the last rows of sf.csv hold a single cell ('Gesamtsummen (300 records)') that loading "
+            "would read as data") in d.todos[0]
