@@ -134,6 +134,10 @@ def _draft_values(td: TableDraft, scales: dict, todos: list) -> None:
                 comments[canon] = "TODO: " + msg.split(": ", 1)[1]
             else:
                 comments[canon] = f"guessed from {g.reason}"
+    ltr = scales.get("ltr")
+    if ltr is not None and ltr.low is not None and (ltr.low < LTR_SCALE[0] or ltr.high > LTR_SCALE[1]):
+        todos.append(f"{td.table}: the recommend answers ({td.columns['ltr']!r}) run from {ltr.low:g} to "
+                     f"{ltr.high:g}, outside the 0-10 scale NPS needs; check that this is the recommend question")
     if values:
         td.config["values"] = values
         td.comments["values"] = comments

@@ -824,3 +824,11 @@ def test_a_footer_the_loader_does_not_know_is_a_todo(tmp_path, exports):
     d = draft_programme([tmp_path / "sf.csv"], output=tmp_path / "p.yaml")
     assert ("accounts: the last rows of sf.csv hold a single cell ('Gesamtsummen (300 records)') that loading "
             "would read as data") in d.todos[0]
+
+
+def test_recommend_answers_off_the_0_to_10_scale_are_a_todo(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("Response ID,Account ID,Wave,Likelihood to recommend\nR1,A1,1,12\nR2,A1,1,3\n", encoding="utf-8")
+    d = draft_programme([p], output=tmp_path / "p.yaml")
+    assert d.todos == ["responses: the recommend answers ('Likelihood to recommend') run from 3 to 12, outside "
+                       "the 0-10 scale NPS needs; check that this is the recommend question"]
