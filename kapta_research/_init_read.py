@@ -10,12 +10,14 @@ from pathlib import Path
 from .errors import DataError
 from .io import formats
 
-__all__ = ["read_grid", "detect_format", "headers_of", "body_of", "column_values", "FORMAT_HEADER_ROWS",
+__all__ = ["read_grid", "detect_format", "headers_of", "body_of", "column_values", "stray_rows",
+           "FORMAT_HEADER_ROWS",
            "QUALTRICS_META"]
 
 #: Header rows each vendor format implies (the loader's defaults).
 FORMAT_HEADER_ROWS = {"qualtrics": 3, "surveymonkey": 2, "salesforce_report": 1, "plain": 1}
-_CURRENCY = re.compile(r"^\s*-?\(?\s*(?:[$€£¥]|[A-Z]{3}\s)\s*-?\d[\d,.\s']*\)?\s*$|^\s*-?\d[\d,.\s']*\s*[€£$]\s*$")
+_CURRENCY = re.compile(r"^\s*-?\(?\s*(?:[$€£¥]|[A-Z]{3}\s)\s*-?\d[\d,.\s']*\)?\s*$"   # $1,200.00  EUR 5.000
+                       r"|^\s*-?\d[\d,.\s']*\s*[€£$]\s*$")                             # 1.200,00 €
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 _SF_ID_PREFIX = re.compile(r"^(001|003|006|00Q|a0[0-9A-Za-z])")  # Account, Contact, Opportunity, Lead, custom
 _EURO_NUMBER = re.compile(r"^\D*\d{1,3}(\.\d{3})+(,\d+)?\D*$|^\D*\d+,\d{1,2}\D*$")
@@ -267,6 +269,19 @@ def body_of(grid, geo) -> list[list[str]]:
     if geo["format"] == "salesforce_report":
         rows = [r for r, f in zip(rows, _footers(rows)) if not f]
     return rows
+
+
+def stray_rows(grid, geo) -> list[str]:
+    """First cells of one-cell rows among the last data rows that the loader would keep as data.
+
+    In a table several columns wide such rows are footers in a language or
+    wording the loader does not know ("Gesamtsummen (300 Datensätze)").
+    """
+    width = len(grid[geo["skip_rows"]]) if len(grid) > geo["skip_rows"] else 0
+    if width < 3:
+        return []
+    body = body_of(grid, geo)[-10:]
+    return [r[0] for r in body if _width(r) == 1 and r[0]]
 
 
 def column_values(grid, geo, headers) -> dict[str, list[str]]:

@@ -21,11 +21,17 @@ The draft is YAML with comments: every guess says what it was guessed from
 then runs ``kapta-research validate --data programme.yaml``.
 
 Input files are only read.  An existing output file is never overwritten
-without ``force=True`` (``--force``).
+without ``force=True`` (``--force``).  Exit status of the command: 0 draft
+written with nothing undecided, 1 draft written with TODOs, 2 nothing written
+(see :data:`EXIT_CODES`).
+
+The work is split: :mod:`kapta_research._init_read` reads a file as a grid
+and detects its format (with the loader's header merge and footer rule from
+:mod:`kapta_research.io.formats`), :mod:`kapta_research._init_match` matches
+headers and answer labels, :mod:`kapta_research._init_yaml` writes the YAML.
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -34,31 +40,17 @@ from pathlib import Path
 from ._init_match import (PRESETS, REQUIRED, detect_scale, guess_churn_labels, guess_roles,
                           match_columns, score_tables)
 from ._init_read import (FORMAT_HEADER_ROWS, QUALTRICS_META, body_of, column_values, detect_format,
-                         headers_of, read_grid)
+                         headers_of, read_grid, stray_rows)
+from ._init_yaml import clip, render
 from .errors import DataError
 from .schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, ROLES, TABLES
 
 __all__ = ["TableDraft", "Draft", "draft_programme", "write_draft", "read_grid", "detect_format"]
 
-FORMATS = ("qualtrics", "surveymonkey", "salesforce_report", "plain")
-
 
 # --------------------------------------------------------------------------
 # the draft of one table
 # --------------------------------------------------------------------------
-def _printable(text: str) -> str:
-    """Non-printable characters as \\uXXXX escapes: YAML reads U+2028, U+0085 … as line breaks and refuses
-    control characters, in comments as in quoted strings."""
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
-                   for c in text)
-
-
-def _clip(text, n: int = 70) -> str:
-    """One line of comment text: whitespace runs as one space, escaped, at most ``n`` characters."""
-    text = _printable(" ".join(str(text).split()))
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 @dataclass
 class TableDraft:
     """The proposed config of one table (one file, or one sheet of a workbook).
@@ -125,13 +117,13 @@ def _draft_values(td: TableDraft, scales: dict, todos: list) -> None:
         order = [k.casefold() for k in PRESETS[name]]
         seen = sorted({lab for g in drivers.values() if g.kind == name for lab in g.labels},
                       key=lambda x: order.index(x.casefold()))
-        comments["drivers"] = f"guessed from the answers {_clip(', '.join(seen), 60)}"
+        comments["drivers"] = f"guessed from the answers {clip(', '.join(seen), 60)}"
         drivers = {c: g for c, g in drivers.items() if g.kind != name}
     rest = ([("ltr", scales["ltr"])] if "ltr" in scales else []) + list(drivers.items())
     for canon, g in rest:
         if g.kind in PRESETS:
             values[canon] = g.kind
-            comments[canon] = f"guessed from the answers {_clip(', '.join(g.labels), 60)}"
+            comments[canon] = f"guessed from the answers {clip(', '.join(g.labels), 60)}"
         elif g.kind == "map":
             values[canon] = dict(sorted(g.mapping.items(), key=lambda kv: (kv[1] is None, kv[1] or 0)))
             unknown = [k for k, v in g.mapping.items() if v is None]
@@ -142,6 +134,10 @@ def _draft_values(td: TableDraft, scales: dict, todos: list) -> None:
                 comments[canon] = "TODO: " + msg.split(": ", 1)[1]
             else:
                 comments[canon] = f"guessed from {g.reason}"
+    ltr = scales.get("ltr")
+    if ltr is not None and ltr.low is not None and (ltr.low < LTR_SCALE[0] or ltr.high > LTR_SCALE[1]):
+        todos.append(f"{td.table}: the recommend answers ({td.columns['ltr']!r}) run from {ltr.low:g} to "
+                     f"{ltr.high:g}, outside the 0-10 scale NPS needs; check that this is the recommend question")
     if values:
         td.config["values"] = values
         td.comments["values"] = comments
@@ -256,7 +252,8 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
     empty = {h for h, v in values.items() if td.n_rows and not any(v)}
     candidates = [h for h in headers
                   if h not in empty
-                  and not (geo["format"] == "qualtrics" and h.casefold() in QUALTRICS_META)
+                  and not (geo["format"] == "qualtrics" and (h.casefold() in QUALTRICS_META
+                                                             or h.upper().endswith("_NPS_GROUP")))
                   and not (table != "contacts" and _PERSONAL_HINT.search(h.casefold().replace("_", " ")))]
     guesses = match_columns(candidates, texts, table)
     columns, comments, identity = {}, {}, []
@@ -268,7 +265,7 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
         shown = g.evidence if g.evidence != g.header else g.header
         what = "header" if g.evidence == g.header else \
             "its question text" if geo["format"] == "qualtrics" else "its sub-label"
-        comments[g.header] = f'guessed from {what} "{_clip(shown)}"'
+        comments[g.header] = f'guessed from {what} "{clip(shown)}"'
     if columns:
         td.config["columns"] = columns
     td.comments["columns"] = comments
@@ -278,6 +275,11 @@ def _draft_table(table: str, file: Path, path: str, sheet, grid, geo, headers, t
     if geo["format"] == "qualtrics":
         _qualtrics_note(td, values)
     todos: list[str] = []
+    stray = stray_rows(grid, geo)
+    if stray:
+        todos.append(f"{table}: the last rows of {td.label} hold a single cell ({', '.join(map(repr, stray[:3]))}) "
+                     "that loading would read as data; if they are a report footer, delete them from a copy "
+                     "of the export")
     _draft_churn(td, values, todos)
     _draft_roles(td, values, todos)
     _draft_wave(td, values, todos)
@@ -296,9 +298,12 @@ def _required_todos(td: TableDraft) -> None:
     have = set(td.columns) | ({"churned"} if "churned" in td.config else set()) | \
         ({"wave"} if "wave" in td.config else set())
     for req in REQUIRED[td.table]:
-        if req not in have and not (td.table == "responses" and req == "account_id"):  # see _cross_checks
-            td.todos.append(f"{td.table}: no column found for {req} (required); map the export column that holds "
-                            f"it under columns: (unused columns: {_clip(', '.join(td.unused), 120) or 'none'})")
+        if req in have or (td.table == "responses" and req == "account_id"):  # see _cross_checks
+            continue
+        if req == "wave" and td.table in ("responses", "invitations"):
+            continue  # _draft_wave has said what is missing
+        td.todos.append(f"{td.table}: no column found for {req} (required); map the export column that holds "
+                        f"it under columns: (unused columns: {clip(', '.join(td.unused), 120) or 'none'})")
 
 
 def _id_key(v: str) -> str:
@@ -387,6 +392,10 @@ class Draft:
     text: str
     output: Path
 
+    def __repr__(self) -> str:
+        tables = ", ".join(f"{t} <- {td.label}" for t, td in self.tables.items()) or "no tables"
+        return f"<Draft {self.output}: {tables}; {len(self.todos)} TODO(s)>"
+
     def summary(self) -> str:
         """A few lines for the terminal: what each file became, and what is left to do."""
         lines = [f"Draft programme config: {self.output}"]
@@ -403,71 +412,6 @@ class Draft:
             lines.append("Nothing left to decide; check the guesses (marked in the draft).")
         lines.append(f"Then run: kapta-research validate --data {self.output}")
         return "\n".join(lines)
-
-
-def _q(value) -> str:
-    """A YAML scalar: strings double-quoted (JSON escapes are valid YAML), numbers and None plain."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return _printable(json.dumps(str(value), ensure_ascii=False))
-
-
-def _flow(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_q(k)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    return _q(value)
-
-
-def _line(indent: int, key: str, value: str | None, comment: str | None = None) -> str:
-    text = " " * indent + (f"{key}: {value}" if value is not None else f"{key}:")
-    if comment:
-        comment = _printable(" ".join(str(comment).split()))
-        text = f"{text.ljust(44)}  # {comment}" if len(text) < 44 else f"{text}  # {comment}"
-    return text
-
-
-def _table_lines(td: TableDraft) -> list[str]:
-    c, com = td.config, td.comments
-    out = [_line(2, td.table, None, f"{td.n_rows} data rows")]
-    out.append(_line(4, "file", _q(c["file"])))
-    for key in ("sheet", "format", "skip_rows", "header_rows", "decimal"):
-        if key in c:
-            out.append(_line(4, key, _q(c[key]) if key != "format" else c[key], com.get(key)))
-    if c.get("columns"):
-        out.append(_line(4, "columns", None, "export column -> canonical name"))
-        for h, canon in c["columns"].items():
-            out.append(_line(6, _q(h), canon, com["columns"].get(h)))
-    if com.get("_identity"):
-        out.append("    # columns already named canonically: " + ", ".join(com["_identity"]))
-    if "values" in c:
-        out.append(_line(4, "values", None, "answer labels -> numbers"))
-        for k, v in c["values"].items():
-            note = com["values"].get(k)
-            if isinstance(v, dict) and any(x is None for x in v.values()):
-                out.append(_line(6, k, None, note))
-                for lab, num in v.items():
-                    out.append(_line(8, _q(lab), _q(num), None if num is not None else "TODO: its number"))
-            else:
-                out.append(_line(6, k, _flow(v), note))
-    if "churned" in c:
-        out.append(_line(4, "churned", _flow(c["churned"]), com.get("churned")))
-    if "roles" in c:
-        out.append(_line(4, "roles", None, "role labels -> " + ", ".join(ROLES)))
-        for lab, role in c["roles"].items():
-            out.append(_line(6, _q(lab), role if role else "null", com["roles"][lab]))
-    if "wave" in c:
-        out.append(_line(4, "wave", _flow(c["wave"]), com.get("wave")))
-    for n in td.notes:
-        out.append(f"    # {_clip(n, 1000)}")
-    if td.unused:
-        out.append("    # not used: " + _clip(", ".join(td.unused), 400))
-    return out
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -494,6 +438,43 @@ def _cross_checks(tables: dict, todos: list, notes: list) -> None:
     if "accounts" not in tables:
         notes.append("no accounts table among the files: results cannot be broken down by segment or "
                      "region, nor related to churn, until the CRM accounts export is added")
+
+
+def _draft_file(f: Path, base: Path, notes: list) -> list[tuple[float, TableDraft]]:
+    """The table drafts of one file (one per sheet that holds a table), with how well each fits."""
+    grids = read_grid(f)
+    several = len(grids) > 1
+    found = []
+    for sheet, grid in grids.items():
+        where = f"{f}" + (f" [sheet {sheet!r}]" if several else "")
+        if not any(any(c for c in r) for r in grid):
+            notes.append(f"{where}: empty sheet, not used")
+            continue
+        try:
+            geo = detect_format(grid)
+        except DataError as exc:
+            if several:
+                notes.append(f"{where}: not used ({exc.message})")
+                continue
+            raise DataError(exc.message, file=str(f)) from None
+        headers, texts = headers_of(grid, geo)
+        scores = score_tables(headers, texts)
+        if geo["format"] in ("qualtrics", "surveymonkey"):
+            scores["responses"] += 4.0
+        stem = re.sub(r"[^a-z]+", " ", (f.stem + " " + (sheet or "")).casefold())
+        for t in scores:  # the file or sheet name breaks ties
+            if any(w in stem for w in _STEM_HINTS[t]):
+                scores[t] += 1.0
+        best = max(scores, key=scores.get)
+        if scores[best] < 2.0:
+            notes.append(f"{where}: not used: its headers match no table ({clip(', '.join(headers), 100)})")
+            continue
+        td = _draft_table(best, f, _relative(f, base), sheet if several else None, grid, geo, headers, texts)
+        found.append((scores[best], td))
+    if several and not found:
+        raise DataError("no sheet of the workbook looks like a table of the programme "
+                        f"(sheets: {', '.join(grids)})", file=str(f))
+    return found
 
 
 _SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
@@ -558,42 +539,7 @@ def draft_programme(files, *, output="programme.yaml", name: str | None = None) 
     notes: list[str] = []
     quiet = bool(os.environ.get("CI")) or len(files) < 3
     for f in tqdm(files, desc="reading exports", unit="file", disable=quiet or None):
-        grids = read_grid(f)
-        several = len(grids) > 1
-        usable = 0
-        for sheet, grid in grids.items():
-            where = f"{f}" + (f" [sheet {sheet!r}]" if several else "")
-            if not any(any(c for c in r) for r in grid):
-                notes.append(f"{where}: empty sheet, not used")
-                continue
-            try:
-                geo = detect_format(grid)
-            except DataError as exc:
-                if several:
-                    notes.append(f"{where}: not used ({exc.message})")
-                    continue
-                raise DataError(exc.message, file=str(f)) from None
-            headers, texts = headers_of(grid, geo)
-            scores = score_tables(headers, texts)
-            if geo["format"] in ("qualtrics", "surveymonkey"):
-                scores["responses"] += 4.0
-            stem = normalize_stem(f.stem + " " + (sheet or ""))
-            for t in scores:
-                if any(w in stem for w in _STEM_HINTS[t]):
-                    scores[t] += 1.0
-            best = max(scores, key=scores.get)
-            if scores[best] < 2.0:
-                notes.append(f"{where}: not used: its headers match no table "
-                             f"({_clip(', '.join(headers), 100)})")
-                continue
-            usable += 1
-            td = _draft_table(best, f, _relative(f, base), sheet if several else None, grid, geo, headers, texts)
-            found.append((scores[best], td))
-        if not usable and not several:
-            pass
-        if not usable and several:
-            raise DataError("no sheet of the workbook looks like a table of the programme "
-                            f"(sheets: {', '.join(grids)})", file=str(f))
+        found += _draft_file(f, base, notes)
     tables: dict[str, TableDraft] = {}
     for score, td in sorted(found, key=lambda x: -x[0]):
         if td.table in tables:
@@ -608,7 +554,7 @@ def draft_programme(files, *, output="programme.yaml", name: str | None = None) 
         _required_todos(td)
     todos = [t for td in tables.values() for t in td.todos]
     _cross_checks(tables, todos, notes)
-    config, text = _render(tables, todos, notes, output, name or "Draft programme")
+    config, text = render(tables, todos, notes, output, name or "Draft programme")
     return Draft(tables=tables, todos=todos, notes=notes, config=config, text=text, output=output)
 
 
@@ -622,64 +568,6 @@ _STEM_HINTS = {
 }
 
 
-def normalize_stem(text: str) -> str:
-    return re.sub(r"[^a-z]+", " ", text.casefold())
-
-
-def _scales(tables: dict) -> tuple[dict, dict]:
-    """Declared scales and their comments, from the answers seen."""
-    scales = {"ltr": list(LTR_SCALE), "drivers": list(DRIVER_SCALE)}
-    comments = {}
-    r = tables.get("responses")
-    if r is None:
-        return scales, comments
-    guesses = r.comments.get("_scales", {})
-    drivers = [g for c, g in guesses.items() if c in DRIVERS]
-    kinds = {g.kind for g in drivers}
-    nums = [g for g in drivers if g.kind == "numeric"]
-    if kinds == {"agree5"} or r.config.get("values", {}).get("drivers") == "agree5":
-        scales["drivers"] = [1, 5]
-        comments["drivers"] = "guessed: 5-point agreement labels"
-    elif nums and kinds <= {"numeric", "empty"}:
-        lo, hi = min(g.low for g in nums), max(g.high for g in nums)
-        if hi <= 5 and lo >= 1:
-            scales["drivers"] = [1, 5]
-        elif hi > 7:
-            scales["drivers"] = [0 if lo < 1 else 1, 10 if hi <= 10 else int(hi)]
-        comments["drivers"] = f"guessed from the driver answers seen ({lo:g} to {hi:g})"
-    ltr = guesses.get("ltr")
-    if ltr is not None and ltr.kind == "numeric":
-        comments["ltr"] = f"answers seen {ltr.low:g} to {ltr.high:g}"
-    return scales, comments
-
-
-def _render(tables: dict, todos: list, notes: list, output: Path, name: str) -> tuple[dict, str]:
-    scales, scale_com = _scales(tables)
-    config = {"name": name, "scales": scales,
-              "tables": {t: {k: v for k, v in td.config.items()} for t, td in tables.items()}}
-    head = [f"# Programme config drafted by `kapta-research init` from {sum(1 for _ in tables)} table(s):"]
-    head += [f"#   {_clip(td.label, 300)} -> {t} ({td.geometry['format']})" for t, td in tables.items()]
-    head += [f"#   {_clip(n, 1000)}" for n in notes]
-    head.append('# Every proposal is marked "guessed …": check them against your exports.')
-    if todos:
-        head.append(f"# TODO: {len(todos)} thing(s) to decide before the data validate "
-                    "(each is marked TODO where it belongs):")
-        head += [f"#   {i}. {_clip(t, 300)}" for i, t in enumerate(todos, 1)]
-    else:
-        head.append("# Nothing was left undecided.")
-    head.append(f"# Then run: kapta-research validate --data {output.name}")
-    body = [f"name: {_q(name)}", "scales:",
-            _line(2, "ltr", _flow(scales["ltr"]), scale_com.get("ltr")),
-            _line(2, "drivers", _flow(scales["drivers"]), scale_com.get("drivers")),
-            "tables:"]
-    for td in tables.values():
-        body += _table_lines(td)
-    if not tables:
-        config["tables"] = {}
-        body[-1] = "tables: {}"
-    return config, "\n".join(head + body) + "\n"
-
-
 def write_draft(files, output="programme.yaml", *, force: bool = False, name: str | None = None) -> Draft:
     """Draft a programme config (see :func:`draft_programme`) and write it to ``output``.
 
@@ -689,6 +577,21 @@ def write_draft(files, output="programme.yaml", *, force: bool = False, name: st
     Returns
     -------
     Draft
+
+    Raises
+    ------
+    DataError
+        The output exists (without ``force``), is an input, or its folder is
+        missing; or an input cannot be read (see :func:`draft_programme`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kapta_research.config import SAMPLE_DIR
+    >>> out = Path(tempfile.mkdtemp()) / "programme.yaml"
+    >>> d = write_draft([SAMPLE_DIR / "responses.csv", SAMPLE_DIR / "accounts.csv"], out)
+    >>> out.read_text(encoding="utf-8").startswith("# Programme config drafted by `kapta-research init`")
+    True
     """
     output = Path(output)
     files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
@@ -728,7 +631,8 @@ def add_parser(sub) -> None:
     import textwrap
     p = sub.add_parser(
         "init", help="draft a programme.yaml from vendor exports",
-        description=textwrap.fill("Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
+        description=textwrap.fill(
+                    "Detect each export's vendor format (Qualtrics, SurveyMonkey, Salesforce report, plain "
                     "CSV/Excel) and table, propose the column mapping and answer scales, and write a "
                     "commented programme.yaml: guesses are marked, undecided points are TODO lines. "
                     "Then run `kapta-research validate --data programme.yaml`. Input files are only read.", 79),

@@ -100,7 +100,8 @@ def _write_surveymonkey(path, responses):
         w.writerow(sub)
         for _, r in responses.iterrows():
             prot = r["proactivity"]
-            drivers = [r[d] for d in DRIVERS[:-1]] + [f"{prot} - {'Never' if prot == '1' else 'Always' if prot == '7' else 'Sometimes'}" if prot else ""]
+            word = {"1": "Never", "7": "Always"}.get(prot, "Sometimes")
+            drivers = [r[d] for d in DRIVERS[:-1]] + [f"{prot} - {word}" if prot else ""]
             w.writerow([r["response_id"], "400123", r["responded_at"], r["responded_at"], "10.0.0.1", "",
                         "", "", _sf_id(r["account_id"]), r["contact_id"], r["ltr"], *drivers, r["comment"]])
 
@@ -756,3 +757,78 @@ def test_cli_init_then_validate_on_a_fixture(tmp_path, capsys):
     assert cli.main(["init", *files, "-o", str(out)]) == 0
     capsys.readouterr()
     assert cli.main(["validate", "--data", str(out)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("answers, scale", [
+    (["1", "3", "5"], [1, 5]), (["1", "4", "7"], [1, 7]), (["0", "5", "10"], [0, 10]), (["1", "9", "10"], [1, 10]),
+    (["Agree", "Disagree", "Strongly agree"], [1, 5]),                       # agree5
+    (["Agree", "Somewhat agree", "Strongly disagree"], [1, 7]),              # agree7
+])
+def test_driver_scale_is_proposed_from_the_answers(tmp_path, answers, scale):
+    p = tmp_path / "r.csv"
+    p.write_text("Response ID,Account ID,Wave,Likelihood to recommend,Trust\n" + "".join(
+        f"R{i},A1,1,9,{a}\n" for i, a in enumerate(answers)), encoding="utf-8")
+    d = draft_programme([p], output=tmp_path / "p.yaml")
+    assert d.config["scales"] == {"ltr": [0, 10], "drivers": scale}
+
+
+@pytest.mark.parametrize("path, sheet, fmt, skip", [
+    ("qualtrics_numeric/qualtrics_export.csv", "", "qualtrics", 0),
+    ("qualtrics_labels/qualtrics_export.csv", "", "qualtrics", 0),     # UTF-8 BOM and CRLF line ends
+    ("surveymonkey/surveymonkey_export.csv", "", "surveymonkey", 0),
+    ("salesforce/sf_accounts.csv", "", "salesforce_report", 0),
+    ("excel/crm_export.xlsx", "Accounts", "plain", 1),
+    ("excel/crm_export.xlsx", "Contacts", "plain", 1),
+])
+def test_format_detection_of_the_export_fixtures(path, sheet, fmt, skip):
+    geo = detect_format(read_grid(EXPORTS / path)[sheet])
+    assert (geo["format"], geo["skip_rows"]) == (fmt, skip)
+
+
+def test_qualtrics_nps_group_column_is_not_the_score(tmp_path):
+    p = tmp_path / "q.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerows([["ResponseId", "Q1_NPS_GROUP", "Q1", "AccountID"], ["Response ID", LTR_TEXT, LTR_TEXT, "AccountID"],
+                     ['{"ImportId":"_recordId"}', '{"ImportId":"QID1_NPS_GROUP"}', '{"ImportId":"QID1"}',
+                      '{"ImportId":"AccountID"}'], ["R_1", "3", "9", "A1"], ["R_2", "1", "4", "A2"]])
+    d = draft_programme([p], output=tmp_path / "p.yaml")
+    assert d.config["tables"]["responses"]["columns"]["Q1"] == "ltr"
+    assert "Q1_NPS_GROUP" not in d.config["tables"]["responses"]["columns"]
+    assert repr(d) == f"<Draft {tmp_path / 'p.yaml'}: responses <- q.csv; 1 TODO(s)>"
+    assert d.todos == ["responses: no wave column and no date to derive waves from; map one of the columns to wave"]
+
+
+def test_european_salesforce_report_loads_from_its_draft(tmp_path, sample):
+    a = pd.read_csv(SAMPLE_DIR / "accounts.csv", dtype=str, keep_default_na=False)
+    p = tmp_path / "accounts_eu.csv"
+    with open(p, "w", newline="", encoding="cp1252") as fh:
+        w = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL)
+        w.writerow(["Account ID", "Account Name", "Segment", "Annual Revenue", "Renewal Stage"])
+        for _, x in a.iterrows():
+            euros = f"{int(x['annual_value']):,}".replace(",", ".") + ",00 €"
+            w.writerow([x["account_id"], x["account_name"], x["segment"], euros,
+                        "Closed Lost" if x["churned"] == "True" else "Closed Won"])
+        fh.write('\n"Grand Totals (300 records)"\n"Confidential Information - Do Not Distribute"\n')
+    d = write_draft([p, SAMPLE_DIR / "responses.csv"], tmp_path / "programme.yaml")
+    acc = d.config["tables"]["accounts"]
+    assert (acc["format"], acc["decimal"]) == ("salesforce_report", ",") and d.todos == []
+    prog = kr.load_programme(tmp_path / "programme.yaml")
+    pd.testing.assert_series_equal(prog.accounts["annual_value"], sample.accounts["annual_value"])
+    assert prog.accounts["churned"].astype(bool).tolist() == sample.accounts["churned"].astype(bool).tolist()
+
+
+def test_a_footer_the_loader_does_not_know_is_a_todo(tmp_path, exports):
+    text = (exports / "sf_accounts.csv").read_text(encoding="utf-8").replace("Grand Totals", "Gesamtsummen")
+    (tmp_path / "sf.csv").write_text(text, encoding="utf-8")
+    d = draft_programme([tmp_path / "sf.csv"], output=tmp_path / "p.yaml")
+    assert ("accounts: the last rows of sf.csv hold a single cell ('Gesamtsummen (300 records)') that loading "
+            "would read as data") in d.todos[0]
+
+
+def test_recommend_answers_off_the_0_to_10_scale_are_a_todo(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text("Response ID,Account ID,Wave,Likelihood to recommend\nR1,A1,1,12\nR2,A1,1,3\n", encoding="utf-8")
+    d = draft_programme([p], output=tmp_path / "p.yaml")
+    assert d.todos == ["responses: the recommend answers ('Likelihood to recommend') run from 3 to 12, outside "
+                       "the 0-10 scale NPS needs; check that this is the recommend question"]
