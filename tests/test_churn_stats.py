@@ -311,3 +311,18 @@ def test_all_missing_outcome_says_churn_outcomes_are_missing(func):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             call()
+
+
+def test_clustered_rate_difference_stays_bounded_and_agrees_with_its_p_value():
+    rng = np.random.default_rng(8)
+    for _ in range(15):
+        n = int(rng.integers(20, 120))
+        df = pd.DataFrame({"account": rng.integers(0, max(3, n // 3), n),
+                           "band": rng.choice(["a", "b", "c"], n),
+                           "churned": (rng.random(n) < rng.uniform(0.05, 0.6)).astype(int)})
+        t = churn_by_category(df, predictor="band", reference="a", cluster="account", confidence=0.9)
+        for _, row in t[t["level"] != "a"].iterrows():
+            assert -1 <= row["rate_diff_ci_low"] <= row["rate_diff"] <= row["rate_diff_ci_high"] <= 1
+            if row["rate_diff"] != 0:
+                excludes = row["rate_diff_ci_low"] > 0 or row["rate_diff_ci_high"] < 0
+                assert (row["p_value"] < 0.1) == excludes

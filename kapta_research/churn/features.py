@@ -17,9 +17,11 @@ Only responses and accounts are needed.  A feature whose table was not
 given is NaN for every account: ``n_roles`` and ``has_decision_maker``
 without contacts, ``response_rate`` and ``response_rate_trend`` without
 invitations, ``days_since_voc`` without voc_interviews,
-``detractor_followup_7d`` without followups.  A table given with a header
-only is data ("no interviews yet"): ``days_since_voc`` is then NaN (no
-interview) but ``detractor_followup_7d`` is 0 for accounts with detractors.
+``detractor_followup_7d`` without followups.  When the loader records which
+tables were given (``Programme.provided``), a table given with a header only
+is data ("no follow-ups yet"): ``detractor_followup_7d`` is then 0 for
+accounts with detractors; without that record an empty table counts as not
+given.  ``days_since_voc`` is NaN for an account without an interview either way.
 Without churn dates in accounts there is no outcome and :func:`snapshot`
 raises a :class:`~kapta_research.errors.DataError` saying so.
 """

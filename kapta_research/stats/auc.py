@@ -68,10 +68,11 @@ def weighted_aucs(codes: np.ndarray, n_levels: int, y: np.ndarray, W: np.ndarray
     """
     W = np.atleast_2d(np.asarray(W, float))
     y = np.asarray(y, float)
-    onehot = np.zeros((len(codes), n_levels))
-    onehot[np.arange(len(codes)), codes] = 1.0
-    wp = (W * y) @ onehot
-    wn = (W * (1 - y)) @ onehot
+    b = W.shape[0]
+    # weight per (replicate, score level): one bincount over replicate * n_levels + level
+    idx = (np.arange(b)[:, None] * n_levels + np.asarray(codes)[None, :]).ravel()
+    wp = np.bincount(idx, weights=(W * y).ravel(), minlength=b * n_levels).reshape(b, n_levels)
+    wn = np.bincount(idx, weights=(W * (1 - y)).ravel(), minlength=b * n_levels).reshape(b, n_levels)
     total_p, total_n = wp.sum(axis=1), wn.sum(axis=1)
     below = np.cumsum(wn, axis=1) - wn
     with np.errstate(invalid="ignore", divide="ignore"):
