@@ -572,7 +572,7 @@ def write_draft(files, output="programme.yaml", *, force: bool = False, name: st
     """Draft a programme config (see :func:`draft_programme`) and write it to ``output``.
 
     An existing ``output`` is only replaced with ``force=True``; an input file
-    is never the output.
+    is never the output.  A missing folder of ``output`` is created.
 
     Returns
     -------
@@ -581,8 +581,8 @@ def write_draft(files, output="programme.yaml", *, force: bool = False, name: st
     Raises
     ------
     DataError
-        The output exists (without ``force``), is an input, or its folder is
-        missing; or an input cannot be read (see :func:`draft_programme`).
+        The output exists (without ``force``) or is an input; or an input
+        cannot be read (see :func:`draft_programme`).
 
     Examples
     --------
@@ -602,9 +602,10 @@ def write_draft(files, output="programme.yaml", *, force: bool = False, name: st
     if output.exists() and not force:
         raise DataError("already exists: init does not overwrite it; pass --force (force=True) to replace "
                         "it, or choose another -o", file=str(output))
-    if not output.parent.is_dir():
-        raise DataError(f"the folder {output.parent} does not exist", file=str(output))
+    if output.parent.exists() and not output.parent.is_dir():
+        raise DataError(f"cannot write there: {output.parent} is a file, not a folder", file=str(output))
     draft = draft_programme(files, output=output, name=name)
+    output.parent.mkdir(parents=True, exist_ok=True)  # e.g. data/raw/acme/ for a new programme
     output.write_text(draft.text, encoding="utf-8")
     return draft
 

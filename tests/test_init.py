@@ -536,8 +536,10 @@ def test_never_overwrites_without_force(tmp_path, exports):
     assert "contacts:" in out.read_text(encoding="utf-8")
     with pytest.raises(DataError, match=r"contacts\.csv: is one of the export files"):
         write_draft([exports / "contacts.csv"], exports / "contacts.csv", force=True)
-    with pytest.raises(DataError, match=r"the folder .*nowhere does not exist"):
-        write_draft([exports / "contacts.csv"], tmp_path / "nowhere" / "programme.yaml")
+    write_draft([exports / "contacts.csv"], tmp_path / "raw" / "acme" / "programme.yaml")  # a new folder is made
+    assert (tmp_path / "raw" / "acme" / "programme.yaml").is_file()
+    with pytest.raises(DataError, match=r"cannot write there: .*contacts\.csv is a file, not a folder"):
+        write_draft([exports / "sf_accounts.csv"], exports / "contacts.csv" / "programme.yaml")
 
 
 def test_cli_exit_codes_and_summary(tmp_path, exports, capsys):
