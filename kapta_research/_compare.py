@@ -23,6 +23,7 @@ from ._validation import check_choice, source_of
 from .errors import DataError, ParameterError
 from .nps import _check_common, _group_stats, _prepare, _suppression
 from .stats import clustered, intervals, multiplicity
+from .stats.clustered import ratio_mean_correlation
 
 __all__ = ["compare", "group_gaps", "COMPARE_METHODS"]
 
@@ -142,17 +143,6 @@ def _finish(out: pd.DataFrame, counts) -> pd.DataFrame:
     return out
 
 
-def _shared_correlation(sa, sb, ma: float, mb: float) -> float:
-    """Correlation of two groups' ratio means through the clusters they share (0 if none)."""
-    ua = sa["_w"].to_numpy() * (sa["_x"].to_numpy() - ma) / sa["_w"].sum()
-    ub = sb["_w"].to_numpy() * (sb["_x"].to_numpy() - mb) / sb["_w"].sum()
-    codes, G = clustered.cluster_codes(np.concatenate([sa["_g"].to_numpy(), sb["_g"].to_numpy()]))
-    ta = clustered.cluster_sums(ua, codes[:len(ua)], G)
-    tb = clustered.cluster_sums(ub, codes[len(ua):], G)
-    denom = np.sqrt((ta ** 2).sum() * (tb ** 2).sum())
-    return float((ta * tb).sum() / denom) if denom > 0 else 0.0
-
-
 def _compare_pair(sa, sb, a, b, *, clustered, confidence, min_n, min_accounts, method) -> dict:
     """One comparison of group ``a`` (rows ``sa``) with group ``b`` (rows ``sb``)."""
     row = {"group": a, "reference": b}
@@ -171,7 +161,9 @@ def _compare_pair(sa, sb, a, b, *, clustered, confidence, min_n, min_accounts, m
         p = _t_p_value(d, se, df) if se > 0 else (1.0 if d == 0 else 0.0)
     else:
         ma, mb = _mean(sa), _mean(sb)
-        r = _shared_correlation(sa, sb, ma, mb) if clustered else 0.0
+        r = ratio_mean_correlation(sa["_x"].to_numpy(), sb["_x"].to_numpy(), w_a=sa["_w"].to_numpy(),
+                                   w_b=sb["_w"].to_numpy(), cluster_a=sa["_g"].to_numpy(),
+                                   cluster_b=sb["_g"].to_numpy()) if clustered else 0.0
         ga, gb = (s["_g"].to_numpy() if clustered else None for s in (sa, sb))
         wa, wb = sa["_w"].to_numpy(float), sb["_w"].to_numpy(float)
         xa, xb = sa["_x"].to_numpy(), sb["_x"].to_numpy()

@@ -89,6 +89,53 @@ def test_difference_of_independent_groups_adds_variances():
         clustered.ratio_mean_difference_variance(a, b, cluster_a=[0] * 5)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ratio_mean_correlation_equals_statsmodels_joint_cluster_covariance(weighted):
+    """Reference: (W)LS of y on the two group dummies (no constant) has the group means as
+    coefficients; their cluster-robust covariance (statsmodels ``cov_type="cluster"``) gives
+    the correlation, the CRV1 factor cancelling.  Rows are split so that clusters are shared."""
+    rng = np.random.default_rng(11)
+    y, w, codes = clustered_sample(rng, G=40, weighted=True)
+    w = w if weighted else np.ones_like(y)
+    grp = rng.integers(0, 2, len(y))
+    X = np.column_stack([grp == 1, grp == 0]).astype(float)
+    fit = sm.WLS(y, X, weights=w).fit(cov_type="cluster", cov_kwds={"groups": codes})
+    V = np.asarray(fit.cov_params())
+    expected = V[0, 1] / np.sqrt(V[0, 0] * V[1, 1])
+    a, b = grp == 1, grp == 0
+    r = clustered.ratio_mean_correlation(y[a], y[b], w_a=w[a], w_b=w[b], cluster_a=codes[a],
+                                         cluster_b=codes[b])
+    assert r == pytest.approx(expected, rel=1e-10)
+    assert -1 <= r <= 1
+
+
+def test_ratio_mean_correlation_hand_value_and_edges():
+    # hand: scores a = (1, -2, 1)/9 in clusters x, y, z; b = (1, -1)/4 in x, y:
+    # r = (1/36 + 2/36) / sqrt(6/81 * 1/8) = sqrt(3)/2
+    r = clustered.ratio_mean_correlation([1, 0, 1], [1, 0], cluster_a=["x", "y", "z"],
+                                         cluster_b=["x", "y"])
+    assert r == pytest.approx(np.sqrt(3) / 2, rel=1e-14)
+    # no shared cluster: independent; same rows: perfectly correlated; constant group: 0
+    assert clustered.ratio_mean_correlation([1, 0], [0, 1], cluster_a=["a", "b"],
+                                            cluster_b=["c", "d"]) == 0.0
+    assert clustered.ratio_mean_correlation([1, 0, 1], [1, 0, 1], cluster_a=[1, 2, 3],
+                                            cluster_b=[1, 2, 3]) == pytest.approx(1.0)
+    assert clustered.ratio_mean_correlation([1, 1], [0, 1], cluster_a=["a", "b"],
+                                            cluster_b=["a", "b"]) == 0.0
+
+
+def test_ratio_mean_correlation_recovers_a_known_shared_cluster_effect():
+    """Known truth: one row per account in each group, y = u_account + e with Var(u) = Var(e) = 1,
+    so Corr(m_a, m_b) = Var(u) / (Var(u) + Var(e)) = 0.5."""
+    rng = np.random.default_rng(5)
+    G = 20_000
+    u = rng.normal(size=G)
+    ya, yb = u + rng.normal(size=G), u + rng.normal(size=G)
+    ids = np.arange(G)
+    r = clustered.ratio_mean_correlation(ya, yb, cluster_a=ids, cluster_b=ids)
+    assert r == pytest.approx(0.5, abs=0.02)
+
+
 def test_cluster_codes_reject_missing_labels():
     with pytest.raises(ValueError, match="cluster labels must not be missing"):
         clustered.cluster_codes(["a", None])

@@ -31,7 +31,7 @@ import pandas as pd
 
 from .._validation import check_columns, check_confidence, check_dataframe, check_int
 from ..errors import ParameterError
-from ..stats.clustered import cluster_codes, cluster_sums, ratio_mean_variance
+from ..stats.clustered import ratio_mean_correlation, ratio_mean_variance
 from ..stats.design import design_effect, effective_n
 from ..stats.intervals import interval_p_value, mover_difference, wilson_interval
 from ._checks import _binary_column, _complete_rows, _level_codes
@@ -274,19 +274,6 @@ def _reference_index(reference, keys, *, numeric, func) -> int:
                          f"({listed}). Got {reference!r} instead.")
 
 
-def _shared_correlation(y, codes, groups, a, b) -> float:
-    """Correlation of the churn rates of groups ``a`` and ``b`` through the clusters in both."""
-    if groups is None:
-        return 0.0
-    sa, sb = codes == a, codes == b
-    ua = (y[sa] - y[sa].mean()) / sa.sum()
-    ub = (y[sb] - y[sb].mean()) / sb.sum()
-    g, G = cluster_codes(np.concatenate([groups[sa], groups[sb]]))
-    ta, tb = cluster_sums(ua, g[:len(ua)], G), cluster_sums(ub, g[len(ua):], G)
-    denom = np.sqrt((ta ** 2).sum() * (tb ** 2).sum())
-    return float((ta * tb).sum() / denom) if denom > 0 else 0.0
-
-
 def _rate_difference(y, codes, groups, i, ref, n_eff, *, confidence) -> tuple[float, float, float, float]:
     """``rate_i - rate_ref``, its hybrid score (MOVER) interval and the p-value inverting it."""
     nan = float("nan")
@@ -295,7 +282,8 @@ def _rate_difference(y, codes, groups, i, ref, n_eff, *, confidence) -> tuple[fl
     pa, pr = float(y[codes == i].mean()), float(y[codes == ref].mean())
     if i == ref:
         return 0.0, nan, nan, nan
-    r = _shared_correlation(y, codes, groups, i, ref)
+    r = 0.0 if groups is None else ratio_mean_correlation(
+        y[codes == i], y[codes == ref], cluster_a=groups[codes == i], cluster_b=groups[codes == ref])
 
     def at(c):
         la, ua = wilson_interval(pa * n_eff[i], n_eff[i], confidence=c)

@@ -11,13 +11,17 @@ from .. import _lmg, rules
 from .._compat import UNSET, renamed
 from .._result import Result
 from .._validation import check_dataframe, check_numeric, source_of
-from ..errors import ConvergenceError, DataError, ParameterError
+from ..errors import DataError, ParameterError
 from ..stats import intervals, resample
+from ..stats.logistic import fit_logit
 from ._prepare import (MAX_LMG_DRIVERS, TRANSITIONS, _boot_counts, _check_common, _check_design,
                        _check_driver_list, _cluster_setup, _prepare, _raise_if_no_replicates,
                        _rank_ci, _rank_desc)
 
 __all__ = ["transition_drivers", "TransitionResult"]
+
+_SEPARATED = {"detractor_to_passive": "detractors from passives",
+              "passive_to_promoter": "passives from promoters"}
 
 
 class TransitionResult(Result):
@@ -59,27 +63,6 @@ class TransitionResult(Result):
 
     def __repr__(self) -> str:
         return super().__repr__() + "\n\ndifference between transitions:\n" + self.difference.to_string()
-
-
-def _fit_logit(y, X, *, groups, what: str, func: str, src: str):
-    import statsmodels.api as sm
-    exog = sm.add_constant(X, has_constant="add")
-    kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            res = sm.Logit(y, exog).fit(disp=0, maxiter=100, **kwargs)
-        except (np.linalg.LinAlgError, ValueError) as exc:  # singular Hessian and friends
-            raise ConvergenceError(f"{func}: the logistic regression for {what} could not be fitted "
-                            f"({exc}); check for drivers that (almost) separate the "
-                            f"categories.", file=src) from None
-    converged = bool(res.mle_retvals.get("converged", True))
-    if not converged or not np.all(np.isfinite(res.bse)):
-        raise ConvergenceError(
-            f"{func}: the logistic regression for {what} did not converge: a driver (or a "
-            f"combination of drivers) separates the two categories almost perfectly, or there "
-            f"are too few of one category. Use fewer drivers or more data.", file=src)
-    return res
 
 
 def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, confidence=0.95,
@@ -239,7 +222,8 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
         cov = _check_design(np.column_stack([yt, Xt]), None, drivers, func=func, src=src,
                             outcome=outcome, where=where)
         groups = prep.codes[m] if prep.codes is not None else None
-        res = _fit_logit(yt, Xt, groups=groups, what=f"the {t} transition", func=func, src=src)
+        res = fit_logit(yt, Xt, func=func, what=f"regression for the {t} transition",
+                        between=_SEPARATED[t], file=src, groups=groups)
         beta, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
         params[t] = np.asarray(res.params)
         imp, r2, _ = _lmg.importances(cov[None], "lmg")

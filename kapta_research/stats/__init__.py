@@ -11,7 +11,7 @@ Small, pure modules imported by every analysis:
 """
 from . import clustered, design, intervals, multiplicity, resample
 from .clustered import (RatioVariance, cluster_codes, cluster_sums, crv1_factor, crv1_variance,
-                        ratio_mean_difference_variance, ratio_mean_variance)
+                        ratio_mean_correlation, ratio_mean_difference_variance, ratio_mean_variance)
 from .design import design_effect, effective_n, worst_case_design_effect
 from .intervals import (critical_value, interval_p_value, mover_difference, nps_adjusted_wald_interval,
                         nps_score_interval, wald_interval, wilson_interval)
@@ -20,7 +20,8 @@ from .resample import DEFAULT_N_BOOT, BootstrapResult, bootstrap_counts, cluster
 
 __all__ = ["clustered", "design", "intervals", "multiplicity", "resample", "RatioVariance",
            "cluster_codes", "cluster_sums", "crv1_factor", "crv1_variance",
-           "ratio_mean_difference_variance", "ratio_mean_variance", "design_effect", "effective_n",
+           "ratio_mean_correlation", "ratio_mean_difference_variance", "ratio_mean_variance",
+           "design_effect", "effective_n",
            "worst_case_design_effect", "critical_value", "interval_p_value", "mover_difference",
            "nps_adjusted_wald_interval", "nps_score_interval", "wald_interval", "wilson_interval",
            "adjust_p_values", "DEFAULT_N_BOOT", "BootstrapResult", "bootstrap_counts",

@@ -2,7 +2,7 @@
 
 One logistic fit for the package (churn models, NPS-transition drivers):
 :func:`fit_logit` fits ``y ~ 1 + X`` with statsmodels and turns
-separation and non-convergence into a clear :class:`~kapta_research.errors.DataError`
+separation and non-convergence into a clear :class:`~kapta_research.errors.ConvergenceError`
 instead of infinite coefficients.  :func:`logit_cluster_cov` is the
 cluster-robust (CRV1) covariance; :func:`wald_statistic`,
 :func:`projected_cluster_scores`, :func:`score_statistic` and
@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import ConvergenceError
 from .clustered import cluster_sums, crv1_factor
 
 __all__ = ["fit_logit", "logit_cluster_cov", "wald_statistic", "projected_cluster_scores",
@@ -55,8 +55,8 @@ def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", 
 
     Raises
     ------
-    DataError
-        The fit fails (singular information), statsmodels detects perfect
+    ConvergenceError
+        (a :class:`~kapta_research.errors.DataError`) The fit fails (singular information), statsmodels detects perfect
         separation, Newton's method does not converge in 100 steps, or a
         coefficient or standard error is not finite.
     """
@@ -76,7 +76,7 @@ def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", 
     stalled = any(issubclass(w.category, ConvergenceWarning) for w in caught)
     if (res is None or separated or stalled or not res.mle_retvals.get("converged", True)
             or not np.all(np.isfinite(res.params)) or not np.all(np.isfinite(res.bse))):
-        raise DataError(
+        raise ConvergenceError(
             f"{func}: the logistic {what} did not converge to a finite estimate: its "
             f"predictors perfectly (or almost perfectly) separate {between}, or there are "
             f"too few of one outcome for them", file=file,
