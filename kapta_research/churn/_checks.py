@@ -112,6 +112,19 @@ def _duration_column(data: pd.DataFrame, column: str, *, func: str) -> pd.Series
     return values
 
 
+def _complete_frame(data: pd.DataFrame, columns: Mapping[str, pd.Series], numeric, *, what: str,
+                    cluster: str | None, func: str, outcome: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The complete rows of ``columns`` plus the ``numeric`` columns (checked as ``what``) and
+    ``cluster``, as a frame keyed by the user's names, with the mask of the rows kept."""
+    columns = dict(columns)
+    for col in numeric:
+        columns[col] = _numeric_column(data, col, func=func, what=what)
+    if cluster is not None and cluster not in columns:
+        columns[cluster] = data[cluster]
+    mask = _complete_rows(data, columns, func=func, outcome=outcome)
+    return pd.DataFrame({k: v[mask] for k, v in columns.items()}), mask
+
+
 def _complete_rows(data: pd.DataFrame, columns: Mapping[str, pd.Series], *,
                    func: str, outcome: str | None = None) -> np.ndarray:
     """Mask of rows with a value in every one of ``columns`` (user name -> values).

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _lmg
+from .._result import Result
 from .._validation import (
     check_columns, check_confidence, check_dataframe, check_int, check_numeric,
     check_random_state, row_labels, source_of,
@@ -32,6 +33,20 @@ _DOMINANCE_LABEL = {1: "a_dominates_b", -1: "b_dominates_a", 0: "undetermined"}
 # ---------------------------------------------------------------------------
 # input preparation
 # ---------------------------------------------------------------------------
+
+class _DriversResult(Result):
+    """Result base of the drivers analyses: fields given as keywords, the deprecated old name
+    ``n_dropped_missing`` of ``n_excluded`` (kept for one release)."""
+
+    def __init__(self, **fields):
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    @property
+    def n_dropped_missing(self) -> int:
+        """Deprecated old name of :attr:`n_excluded` (kept for one release)."""
+        return self.n_excluded
+
 
 @dataclass
 class _Prepared:

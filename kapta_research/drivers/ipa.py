@@ -7,19 +7,18 @@ import numpy as np
 import pandas as pd
 
 from .. import _lmg
-from .._result import Result
 from .._validation import check_number, source_of
 from ..errors import ParameterError
 from ..schema import DRIVER_SCALE
 from ..stats import intervals, resample
 from ._prepare import (MAX_LMG_DRIVERS, QUADRANTS, _boot_counts, _check_common, _check_design,
-                       _check_driver_list, _cluster_se_of_mean, _cluster_setup, _prepare,
-                       _raise_if_no_replicates)
+                       _check_driver_list, _cluster_se_of_mean, _cluster_setup, _DriversResult,
+                       _prepare, _raise_if_no_replicates)
 
 __all__ = ["importance_performance", "ImportancePerformanceResult"]
 
 
-class ImportancePerformanceResult(Result):
+class ImportancePerformanceResult(_DriversResult):
     """Importance × performance table (see :func:`importance_performance`).
 
     Attributes
@@ -40,10 +39,6 @@ class ImportancePerformanceResult(Result):
     _title = "Importance × performance"
     _info = ("importance_threshold", "performance_threshold", "top_box", "r2", "n", "n_clusters",
              "n_excluded", "n_boot")
-
-    def __init__(self, **fields):
-        for key, value in fields.items():
-            setattr(self, key, value)
 
     # --- transitional DataFrame behaviour (one release) -------------------------------
     def __getitem__(self, key):
@@ -68,13 +63,8 @@ class ImportancePerformanceResult(Result):
                       stacklevel=2)
         return {k: getattr(self, k) for k in (*self._info, "n_dropped_missing", "confidence")}
 
-    @property
-    def n_dropped_missing(self) -> int:
-        """Deprecated old name of :attr:`n_excluded`."""
-        return self.n_excluded
 
-
-# Over 120 lines with its numpydoc (~90 lines of docstring); the body is under 90 lines.
+# Over 120 lines (180) only because of its numpydoc (91 lines of docstring); the body is 85 lines.
 def importance_performance(data, *, drivers, outcome="ltr", cluster=None,
                            n_boot=resample.DEFAULT_N_BOOT, confidence=0.95,
                            importance_threshold=None, performance_threshold=None, top_box=None,

@@ -9,14 +9,13 @@ from scipy import stats
 
 from .. import _lmg, rules
 from .._compat import UNSET, renamed
-from .._result import Result
 from .._validation import check_dataframe, check_numeric, source_of
 from ..errors import DataError, ParameterError
 from ..stats import intervals, resample
 from ..stats.logistic import fit_logit
 from ._prepare import (MAX_LMG_DRIVERS, TRANSITIONS, _boot_counts, _check_common, _check_design,
-                       _check_driver_list, _cluster_setup, _prepare, _raise_if_no_replicates,
-                       _rank_ci, _rank_desc)
+                       _check_driver_list, _cluster_setup, _DriversResult, _prepare,
+                       _raise_if_no_replicates, _rank_ci, _rank_desc)
 
 __all__ = ["transition_drivers", "TransitionResult"]
 
@@ -24,7 +23,7 @@ _SEPARATED = {"detractor_to_passive": "detractors from passives",
               "passive_to_promoter": "passives from promoters"}
 
 
-class TransitionResult(Result):
+class TransitionResult(_DriversResult):
     """Drivers of NPS transitions (see :func:`transition_drivers`).
 
     Attributes
@@ -47,24 +46,16 @@ class TransitionResult(Result):
     _title = "Drivers of NPS transitions"
     _info = ("outcome", "n", "n_clusters", "n_excluded", "n_boot")
 
-    def __init__(self, **fields):
-        for key, value in fields.items():
-            setattr(self, key, value)
-
     @property
     def score(self) -> str:
         """Deprecated old name of :attr:`outcome`."""
         return self.outcome
 
-    @property
-    def n_dropped_missing(self) -> int:
-        """Deprecated old name of :attr:`n_excluded`."""
-        return self.n_excluded
-
     def __repr__(self) -> str:
         return super().__repr__() + "\n\ndifference between transitions:\n" + self.difference.to_string()
 
 
+# Over 120 lines (194) only because of its numpydoc (106 lines of docstring); the body is 86 lines.
 def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, confidence=0.95,
                        random_state=None, score=UNSET) -> TransitionResult:
     """Which drivers move detractors to passives, and passives to promoters.

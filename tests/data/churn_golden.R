@@ -1,7 +1,7 @@
 suppressMessages({library(pROC); library(survival); library(sandwich)})
 options(digits = 15)
 cat(R.version.string, "pROC", as.character(packageVersion("pROC")), "survival", as.character(packageVersion("survival")), "sandwich", as.character(packageVersion("sandwich")), "\n")
-a <- read.csv("/work/wt/churn/tests/data/aSAH.csv")
+a <- read.csv("tests/data/aSAH.csv")  # run from the repository root
 a$y <- as.integer(a$outcome == "Poor")
 # 1. DeLong variance of one AUC
 r <- roc(a$y, a$s100b, levels = c(0, 1), direction = "<", quiet = TRUE)
@@ -22,7 +22,7 @@ v <- vcovCL(f, cluster = ~cl, type = "HC1")
 cat("crv1_se", format(sqrt(diag(v)), digits = 15), "\n")
 cat("crv1_cov12", format(v[2, 3], digits = 15), "\n")
 # 4. Cox score residuals
-ro <- read.csv("/work/wt/churn/tests/data/rossi.csv")
+ro <- read.csv("tests/data/rossi.csv")
 for (t in c("efron", "breslow")) {
   fc <- coxph(Surv(week, arrest) ~ fin + age + prio, data = ro, ties = t)
   s <- residuals(fc, type = "score")
