@@ -139,6 +139,13 @@ def test_fit_logit_refuses_separated_data_with_the_models_name():
                   file="accounts.csv")
 
 
+def test_fit_logit_failure_is_a_convergence_error():
+    from kapta_research.errors import ConvergenceError
+    x = np.arange(20.0)
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        fit_logit((x >= 10).astype(float), x[:, None], func="f", what="model")
+
+
 # ---------------------------------------------------------------------------
 # stats/survival.py
 # ---------------------------------------------------------------------------

@@ -738,6 +738,21 @@ def test_transition_error_separation():
         kd.transition_drivers(df, drivers=["a", "b"])
 
 
+def test_transition_separation_goes_through_the_one_logistic_fit():
+    """transition_drivers fits with kapta_research.stats.logistic.fit_logit: its
+    ConvergenceError names the transition and the categories the driver separates."""
+    from kapta_research.errors import ConvergenceError
+    rng = np.random.default_rng(0)
+    n = 200
+    x = rng.integers(1, 8, n).astype(float)
+    ltr = np.where(x >= 5, 9, np.where(x >= 3, 7, 3))
+    df = pd.DataFrame({"ltr": ltr, "a": x, "b": rng.normal(size=n)})
+    with pytest.raises(ConvergenceError, match=r"transition_drivers: the logistic regression for the "
+                                               r"detractor_to_passive transition did not converge .* "
+                                               r"separate detractors from passives"):
+        kd.transition_drivers(df, drivers=["a", "b"])
+
+
 # ---------------------------------------------------------------------------
 # importance x performance
 # ---------------------------------------------------------------------------
