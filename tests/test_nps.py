@@ -340,8 +340,12 @@ def test_cluster_bootstrap_is_close_to_cluster_wald(respondents):
 # 6. Suppression, missing values, degenerate clusters
 # ---------------------------------------------------------------------------
 def test_small_groups_are_suppressed_with_no_estimates():
-    df = pd.concat([counts_frame(2, 3, 5, seg="big"), counts_frame(1, 1, 2, seg="small")], ignore_index=True)
+    # a third group "mid": hiding "small" alone would let total minus "big" reveal it
+    # (complementary suppression, see test_complementary_suppression_*); "mid" is hidden with it
+    df = pd.concat([counts_frame(2, 3, 5, seg="big"), counts_frame(1, 1, 2, seg="small"),
+                    counts_frame(1, 2, 3, seg="mid")], ignore_index=True)
     out = N.nps(df, by="seg", min_n=5).set_index("seg")
+    assert out.loc["mid", "suppressed_reason"] == N.COMPLEMENTARY_REASON
     small, big = out.loc["small"], out.loc["big"]
     assert bool(small["suppressed"]) and not bool(big["suppressed"])
     # issue 8 section 5: a suppressed row carries no number at all, not even its counts
@@ -353,6 +357,51 @@ def test_small_groups_are_suppressed_with_no_estimates():
         assert small[col] is pd.NA, col
         assert str(out[col].dtype) == "Int64"
     assert big["nps"] == pytest.approx(30.0)
+
+
+def _one_small_account_frame():
+    """Two segments of 10 accounts (5 responses each) and one segment of a single account (30 responses)."""
+    rng = np.random.default_rng(5)
+    rows = [{"seg": seg, "acc": f"{seg}{a}", "ltr": int(rng.integers(0, 11))}
+            for seg, n_acc, per in (("big1", 10, 5), ("big2", 12, 5), ("one", 1, 30))
+            for a in range(n_acc) for _ in range(per)]
+    return pd.DataFrame(rows)
+
+
+def test_complementary_suppression_stops_derivation_by_subtraction():
+    # Issue 8 section 5 / privacy: total minus the shown groups must not reveal a suppressed group.
+    df = _one_small_account_frame()
+    total = N.nps(df, cluster="acc").iloc[0]
+    out = N.nps(df, by="seg", cluster="acc").set_index("seg")
+    assert out.loc["one", "suppressed_reason"] == "fewer than 3 accounts"
+    assert out.loc["big1", "suppressed_reason"] == N.COMPLEMENTARY_REASON  # the smaller shown group
+    assert not out.loc["big2", "suppressed"]
+    shown = out[~out["suppressed"]]
+    residue_n = total["n"] - shown["n"].sum()
+    residue_accounts = total["n_clusters"] - shown["n_clusters"].sum()
+    assert residue_n >= 5 and residue_accounts >= 3  # what is left over meets the rule
+    # the gaps table uses the same rule: only big2 is left, so no pair
+    assert len(N.group_gaps(df, by="seg", cluster="acc")) == 0
+
+
+def test_complementary_suppression_in_compare_by_strata():
+    df = _one_small_account_frame()
+    df["wave"] = np.arange(len(df)) % 2 + 1
+    out = N.compare(df, group="wave", by="seg", cluster="acc").set_index("seg")
+    assert bool(out.loc["one", "suppressed"]) and bool(out.loc["big1", "suppressed"])
+    assert out.loc["big1", "suppressed_reason"].endswith(N.COMPLEMENTARY_REASON)
+    assert not bool(out.loc["big2", "suppressed"]) and np.isfinite(out.loc["big2", "diff"])
+    assert np.isnan(out.loc["big1", "diff"]) and out.loc["big1", "n"] is pd.NA
+
+
+def test_no_complementary_suppression_when_hidden_groups_meet_the_rule_together():
+    # a segment of 1 and one of 2 accounts (30 responses each): together 3 accounts, 60 responses
+    rng = np.random.default_rng(6)
+    rows = [{"seg": seg, "acc": f"{seg}{a}", "ltr": int(rng.integers(0, 11))}
+            for seg, n_acc, per in (("big1", 10, 5), ("big2", 12, 5), ("one", 1, 30), ("two", 2, 15))
+            for a in range(n_acc) for _ in range(per)]
+    out = N.nps(pd.DataFrame(rows), by="seg", cluster="acc").set_index("seg")
+    assert list(out["suppressed"]) == [False, False, True, True]
 
 
 def test_missing_scores_are_dropped_and_counted():
@@ -522,8 +571,9 @@ def test_mix_contrasts_flags_same_score_different_mix():
 
 
 def test_mix_contrasts_skips_suppressed_groups_and_checks_parameters():
+    # "c" (the smallest shown group) is hidden with "tiny" (complementary suppression)
     df = pd.concat([counts_frame(1, 2, 7, team="a"), counts_frame(0, 4, 6, team="b"),
-                    counts_frame(0, 1, 1, team="tiny")], ignore_index=True)
+                    counts_frame(0, 1, 1, team="tiny"), counts_frame(1, 2, 3, team="c")], ignore_index=True)
     table = N.nps(df, by="team", min_n=5)
     out = N.mix_contrasts(table, by="team")
     assert list(zip(out["group_a"], out["group_b"])) == [("a", "b")]
