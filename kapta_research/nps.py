@@ -163,12 +163,15 @@ def _group_stats(x, w, g, *, method, confidence, n_boot, rng):
     if method == "wald":
         lo, hi = intervals.wald_interval(m, se, confidence=confidence, df=dfree)
     elif method in ("adjusted_wald", "score"):
-        # z on the effective-n scale (the design effect carries the clustering; see stats.intervals)
-        if g is None:
+        # z on the effective-n scale, which carries weighting, clustering and the t(G-1) correction
+        # (stats.design.interval_n); no variation at all: the worst case, intra-cluster correlation 1
+        if g is None and np.all(w == w[0]):
             n_eff = float(n)
-        else:  # no variation at all: deff is 0/0, take the worst case (intra-cluster correlation 1)
-            n_eff = design.effective_n(n, deff, worst_case=design.worst_case_design_effect(w, g_idx, G)
-                                       if not np.isfinite(deff) else None)
+        else:
+            n_eff = design.interval_n(
+                n, var, intervals.nps_srs_variance(p_pro, p_det), n_clusters=None if g is None else G,
+                confidence=confidence,
+                worst_case=None if g is None else design.worst_case_design_effect(w, g_idx, G))
         # weighted counts rescaled to the effective n
         c_pro, c_pas, c_det = (pro / W * n_eff, pas / W * n_eff, det / W * n_eff)
         if method == "score":
