@@ -21,7 +21,7 @@ import pandas as pd
 from ._compat import UNSET, renamed
 from ._validation import check_choice, source_of
 from .errors import DataError, ParameterError
-from .nps import _check_common, _group_stats, _prepare, _suppression
+from .nps import _check_common, _group_size, _group_stats, _prepare, _suppression, protect_groups
 from .stats import clustered, intervals, multiplicity
 from .stats.clustered import ratio_mean_correlation
 
@@ -120,13 +120,21 @@ def compare(data, *, group, outcome="ltr", reference=None, by=None, cluster=None
     subsets = [((), frame)] if not by else frame.groupby(by, sort=True, dropna=False)
     rule = dict(clustered=cluster is not None, confidence=confidence, min_n=min_n,
                 min_accounts=min_accounts, method=method)
+    subsets = [(key if isinstance(key, tuple) else (key,), sub) for key, sub in subsets]
     rows = []
-    for key, sub in subsets:
-        key = key if isinstance(key, tuple) else (key,)
-        for a, b in pairs:
+    for a, b in pairs:
+        sides = [[sub[sub[group] == lvl] for _, sub in subsets] for lvl in (a, b)]
+        hidden = _protected_reasons(sides, clustered=cluster is not None, min_n=min_n,
+                                    min_accounts=min_accounts)
+        for (key, _), sa, sb, reason in zip(subsets, *sides, hidden):
             row = dict(zip(by, key))
-            row.update(_compare_pair(sub[sub[group] == a], sub[sub[group] == b], a, b, **rule))
+            if reason:
+                row.update(group=a, reference=b, suppressed=True, suppressed_reason=reason)
+            else:
+                row.update(_compare_pair(sa, sb, a, b, **rule))
             rows.append(row)
+    if by:  # table order: strata, then comparisons (as before)
+        rows = [rows[i * len(subsets) + j] for j in range(len(subsets)) for i in range(len(pairs))]
     cols = [*by, "group", "reference", "n", "n_reference", "nps", "nps_reference", "diff", "se",
             "ci_low", "ci_high", "p_value", "suppressed", "suppressed_reason"]
     out = _finish(pd.DataFrame(rows, columns=cols), ("n", "n_reference"))
@@ -140,6 +148,28 @@ def _finish(out: pd.DataFrame, counts) -> pd.DataFrame:
     for c in counts:
         out[c] = out[c].astype("Int64")
     out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def _protected_reasons(sides, *, clustered, min_n, min_accounts) -> list:
+    """Per stratum, why its comparison is hidden: either side below the rule, or hidden to protect one.
+
+    ``sides`` holds, for the compared level and the reference level, the rows of
+    each stratum.  Each side gets complementary suppression
+    (:func:`~kapta_research.nps.protect_groups`) on its own, then a stratum is
+    hidden when it is hidden on either side (hiding more only pools more rows, so
+    the rule stays met).
+    """
+    out = [None] * len(sides[0])
+    if len(out) < 2:
+        return out
+    for label, subs in zip(("group", "reference"), sides):
+        primary = [_suppression(*_group_size(s, clustered), min_n=min_n, min_accounts=min_accounts)
+                   for s in subs]
+        for i, r in enumerate(protect_groups(subs, primary, clustered=clustered, min_n=min_n,
+                                             min_accounts=min_accounts)):
+            if r and out[i] is None:
+                out[i] = f"{label}: {r}"
     return out
 
 
@@ -258,12 +288,14 @@ def group_gaps(data, *, by, outcome="ltr", cluster=None, confidence=0.95, min_n=
                              "Got None instead.")
     frame, by = _prepare(data, score=outcome, by=by, weights=weights, cluster=cluster, func=func)
     frame = frame[frame["_x"].notna() & (frame["_w"] > 0)]
-    kept = []
-    for key, sub in frame.groupby(by, dropna=False, sort=True, observed=True):
-        key = key if isinstance(key, tuple) else (key,)
-        if _suppression(len(sub), int(sub["_g"].nunique()) if cluster else None, min_n=min_n,
-                        min_accounts=min_accounts) is None:
-            kept.append((key if len(by) > 1 else key[0], sub, _mean(sub)))
+    groups = [(key if isinstance(key, tuple) else (key,), sub)
+              for key, sub in frame.groupby(by, dropna=False, sort=True, observed=True)]
+    reasons = protect_groups(
+        [sub for _, sub in groups],
+        [_suppression(*_group_size(sub, cluster is not None), min_n=min_n, min_accounts=min_accounts)
+         for _, sub in groups], clustered=cluster is not None, min_n=min_n, min_accounts=min_accounts)
+    kept = [(key if len(by) > 1 else key[0], sub, _mean(sub))
+            for (key, sub), reason in zip(groups, reasons) if reason is None]
     rule = dict(clustered=cluster is not None, confidence=confidence, min_n=min_n,
                 min_accounts=min_accounts, method=method)
     rows = []

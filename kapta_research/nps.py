@@ -56,7 +56,7 @@ from ._validation import (check_choice, check_columns, check_confidence, check_d
 from .errors import DataError, ParameterError
 from .stats import clustered, design, intervals, resample
 
-__all__ = ["classify", "nps", "compare", "group_gaps", "mix_contrasts", "CATEGORIES", "METHODS",
+__all__ = ["classify", "nps", "compare", "group_gaps", "mix_contrasts", "protect_groups", "CATEGORIES", "METHODS",
            "score_interval"]
 
 CATEGORIES = rules.CATEGORIES
@@ -163,12 +163,15 @@ def _group_stats(x, w, g, *, method, confidence, n_boot, rng):
     if method == "wald":
         lo, hi = intervals.wald_interval(m, se, confidence=confidence, df=dfree)
     elif method in ("adjusted_wald", "score"):
-        # z on the effective-n scale (the design effect carries the clustering; see stats.intervals)
-        if g is None:
+        # z on the effective-n scale, which carries weighting, clustering and the t(G-1) correction
+        # (stats.design.interval_n); no variation at all: the worst case, intra-cluster correlation 1
+        if g is None and np.all(w == w[0]):
             n_eff = float(n)
-        else:  # no variation at all: deff is 0/0, take the worst case (intra-cluster correlation 1)
-            n_eff = design.effective_n(n, deff, worst_case=design.worst_case_design_effect(w, g_idx, G)
-                                       if not np.isfinite(deff) else None)
+        else:
+            n_eff = design.interval_n(
+                n, var, intervals.nps_srs_variance(p_pro, p_det), n_clusters=None if g is None else G,
+                confidence=confidence,
+                worst_case=None if g is None else design.worst_case_design_effect(w, g_idx, G))
         # weighted counts rescaled to the effective n
         c_pro, c_pas, c_det = (pro / W * n_eff, pas / W * n_eff, det / W * n_eff)
         if method == "score":
@@ -240,6 +243,62 @@ def _suppression(n: int, n_clusters: int | None, *, min_n: int, min_accounts: in
     return None
 
 
+#: Why a group that meets the rule is suppressed all the same (complementary suppression).
+COMPLEMENTARY_REASON = "suppressed with a smaller group, which could otherwise be derived from the total"
+
+
+def _group_size(sub: pd.DataFrame, clustered: bool) -> tuple[int, int | None]:
+    return len(sub), (int(sub["_g"].nunique()) if clustered else None)
+
+
+def protect_groups(subsets, reasons, *, clustered: bool, min_n: int, min_accounts: int) -> list:
+    """Complementary suppression: hide further groups until the hidden ones cannot be derived.
+
+    A table that prints the total and every group but one lets a reader work the
+    hidden group out by subtraction (total minus the shown groups).  So when any
+    group is suppressed and the suppressed groups *together* still fall below the
+    rule (:func:`_suppression` on their pooled rows), the smallest shown groups
+    (fewest accounts, then fewest responses, then table order) are suppressed
+    too, one at a time, until the pooled hidden rows meet the rule or nothing is
+    left to hide.  This is the usual secondary-suppression rule of statistical
+    disclosure control (Hundepool et al., *Statistical Disclosure Control*, 2012,
+    §4.2), applied to one breakdown at a time: groups of one ``by`` breakdown
+    are taken to partition the total.
+
+    Parameters
+    ----------
+    subsets : list of DataFrame
+        The valid rows of each group (columns ``_x``, ``_w`` and, when clustered, ``_g``).
+    reasons : list of str or None
+        Primary suppression reason of each group (None: shown).
+    clustered, min_n, min_accounts
+        The rule, as for :func:`nps`.
+
+    Returns
+    -------
+    list of str or None
+        The reasons after complementary suppression (:data:`COMPLEMENTARY_REASON`
+        for the groups hidden to protect a smaller one).
+    """
+    reasons = list(reasons)
+    hidden = [i for i, r in enumerate(reasons) if r]
+    if not hidden:
+        return reasons
+
+    def pooled_reason():
+        pooled = pd.concat([subsets[i] for i in hidden])
+        n, g = _group_size(pooled, clustered)
+        return _suppression(n, g, min_n=min_n, min_accounts=min_accounts)
+
+    shown = sorted((i for i, r in enumerate(reasons) if not r),
+                   key=lambda i: (*(lambda n, g: (g or 0, n))(*_group_size(subsets[i], clustered)), i))
+    while shown and pooled_reason():
+        i = shown.pop(0)
+        reasons[i] = COMPLEMENTARY_REASON
+        hidden.append(i)
+    return reasons
+
+
 def _check_common(func, *, confidence, min_n, min_accounts):
     return (check_confidence(confidence, func=func), check_int(min_n, name="min_n", func=func, low=1),
             check_int(min_accounts, name="min_accounts", func=func, low=1))
@@ -295,7 +354,10 @@ def nps(data, *, outcome="ltr", by=None, weights=None, cluster=None, confidence=
         variance; 1 without ``cluster``), ``method``, ``suppressed`` and
         ``suppressed_reason`` (e.g. "fewer than 3 accounts").  A suppressed
         row keeps its group label but no number at all (counts, shares, NPS,
-        interval are missing), so no table or figure can print it.
+        interval are missing), so no table or figure can print it.  When the
+        suppressed groups together fall below the rule, the smallest shown
+        groups are suppressed too (:func:`protect_groups`), so that the total
+        minus the shown groups cannot reveal a hidden one.
 
     Examples
     --------
@@ -315,16 +377,17 @@ def nps(data, *, outcome="ltr", by=None, weights=None, cluster=None, confidence=
     rng = check_random_state(random_state, func=func)
     frame, by = _prepare(data, score=outcome, by=by, weights=weights, cluster=cluster, func=func)
     groups = [((), frame)] if not by else frame.groupby(by, dropna=False, sort=True, observed=True)
+    groups = [(key, sub, sub[sub["_x"].notna() & (sub["_w"] > 0)]) for key, sub in groups]
+    reasons = [_suppression(*_group_size(s, cluster is not None), min_n=min_n, min_accounts=min_accounts)
+               for _, _, s in groups]
+    reasons = protect_groups([s for _, _, s in groups], reasons, clustered=cluster is not None,
+                             min_n=min_n, min_accounts=min_accounts)
     rows = []
-    for key, sub in groups:
+    for (key, sub, s), reason in zip(groups, reasons):
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(by, key))
-        valid = sub["_x"].notna() & (sub["_w"] > 0)
-        s = sub[valid]
         n = int(len(s))
         x = s["_x"].to_numpy()
-        n_clusters = int(s["_g"].nunique()) if cluster else n
-        reason = _suppression(n, n_clusters if cluster else None, min_n=min_n, min_accounts=min_accounts)
         if reason:
             row.update(suppressed=True, suppressed_reason=reason, method=method)
             rows.append(row)

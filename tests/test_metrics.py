@@ -74,11 +74,13 @@ def test_nps_figures_never_draw_a_suppressed_group():
 
     from kapta_research.plots import nps as pn
     rng = np.random.default_rng(4)
-    df = pd.DataFrame({"segment": ["Big"] * 60 + ["Tiny"] * 30,
-                       "account_id": [f"b{i % 12}" for i in range(60)] + ["t0", "t1"] * 15,
-                       "ltr": rng.integers(0, 11, 90)})
+    # "Mid" is hidden with "Tiny" (complementary suppression: total minus Big would reveal Tiny)
+    df = pd.DataFrame({"segment": ["Big"] * 60 + ["Tiny"] * 30 + ["Mid"] * 20,
+                       "account_id": [f"b{i % 12}" for i in range(60)] + ["t0", "t1"] * 15
+                       + [f"m{i % 4}" for i in range(20)],
+                       "ltr": rng.integers(0, 11, 110)})
     table = kr.nps.nps(df, by="segment", cluster="account_id")
     for ax in (pn.nps_by_group(table, by="segment"), pn.mix_bars(table, by="segment")):
         labels = " ".join(t.get_text() for t in ax.get_yticklabels())
-        assert "Big" in labels and "Tiny" not in labels
+        assert "Big" in labels and "Tiny" not in labels and "Mid" not in labels
     plt.close("all")

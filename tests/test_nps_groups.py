@@ -62,7 +62,10 @@ def test_segments_of_one_and_two_accounts_are_suppressed_without_numbers():
 def test_min_accounts_is_a_parameter():
     df = tiny_segments(np.random.default_rng(2))
     out = N.nps(df, by="segment", cluster="account_id", min_accounts=2).set_index("segment")
-    assert bool(out.loc["One", "suppressed"]) and not bool(out.loc["Two", "suppressed"])
+    assert out.loc["One", "suppressed_reason"] == "fewer than 2 accounts"
+    # "Two" meets min_accounts=2; it is hidden only to protect "One" (total minus the rest)
+    assert out.loc["Two", "suppressed_reason"] == N.COMPLEMENTARY_REASON
+    assert not out.loc[["Big A", "Big B", "Big C"], "suppressed"].any()
     with pytest.raises(ParameterError, match=r"The 'min_accounts' parameter of nps must be an int >= 1\. Got 0"):
         N.nps(df, cluster="account_id", min_accounts=0)
     with pytest.raises(ParameterError, match=r"The 'cluster' parameter of nps must be a column name \(str\) "

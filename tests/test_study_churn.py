@@ -21,8 +21,13 @@ def run(tmp_path_factory):
 
 def test_outputs(run):
     tables = {p.name for p in (run / "tables").glob("*.csv")}
-    assert {"snapshots.csv", "predictive_value.csv", "churn_by_nps_band.csv", "churn_by_response_trend.csv",
+    assert {"predictive_value.csv", "churn_by_nps_band.csv", "churn_by_response_trend.csv",
             "score_freshness.csv", "kaplan_meier.csv", "cox.csv"} <= tables
+    # account-level rows (an account's score from one respondent is that person's answer) stay out
+    # of tables/ and tables.xlsx: they are the account team's working data under accounts/
+    assert "snapshots.csv" not in tables and (run / "accounts" / "snapshots.csv").is_file()
+    from openpyxl import load_workbook
+    assert "snapshots" not in load_workbook(run / "tables.xlsx", read_only=True).sheetnames
 
 
 def test_pdf_answers_with_numbers_and_intervals(run):

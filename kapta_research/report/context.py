@@ -44,6 +44,19 @@ class StudyContext:
         path.write_text(json.dumps(captions, indent=1, sort_keys=True) + "\n")
         return df
 
+    def save_account_table(self, df: pd.DataFrame, name: str) -> pd.DataFrame:
+        """Write account-level working data to ``accounts/<name>.csv`` and return ``df``.
+
+        Rows of single accounts (an account's NPS from one respondent is that
+        person's answer) are for the account team, not for circulation: they are
+        kept out of ``tables/``, ``tables.xlsx`` and the PDF, which print only
+        groups that meet the suppression rule.
+        """
+        folder = self.output_dir / "accounts"
+        folder.mkdir(parents=True, exist_ok=True)
+        df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n", float_format="%.10g")
+        return df
+
     def save_figure(self, ax, name: str) -> None:
         """Write ``figures/<name>.png`` (Jupyter's inline backend shows the figure at the end of the cell)."""
         fig = ax.figure if hasattr(ax, "figure") else ax

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["design_effect", "worst_case_design_effect", "effective_n"]
+from .intervals import critical_value
+
+__all__ = ["design_effect", "worst_case_design_effect", "effective_n", "interval_n"]
 
 
 def design_effect(variance: float, srs_variance: float) -> float:
@@ -80,3 +82,48 @@ def effective_n(n: float, deff: float, *, worst_case: float | None = None) -> fl
     if not np.isfinite(deff):
         deff = 1.0 if worst_case is None else worst_case
     return float(n / max(deff, 1.0))
+
+
+def interval_n(n: float, variance: float, unit_variance: float, *, n_clusters: int | None = None,
+               confidence: float = 0.95, worst_case: float | None = None) -> float:
+    """Effective sample size for a score-type interval (NPS score / adjusted Wald, Wilson).
+
+    ``n_eff = unit_variance / variance``: the number of independent, equally
+    weighted rows that would give the estimate's (cluster-robust or weighted)
+    variance, where ``unit_variance`` is one row's simple-random-sampling
+    variance (``p(1 − p)`` for a rate; ``(p+ + p−) − (p+ − p−)²`` for NPS).  This
+    carries weighting as well as clustering (the rule of R's
+    ``survey::svyciprop``, ``n.eff = p(1 − p) / vcov``); ``n / deff`` would miss
+    the weighting.  It is capped at ``n`` (the floor rule above).  When the ratio
+    is undefined (no variation: both variances 0) the worst case ``n /
+    worst_case`` is used, or ``n`` without one.
+
+    With ``n_clusters`` the variance is cluster-robust over ``G`` clusters and
+    ``n_eff`` is multiplied by ``(z / t_{G−1})²`` so that a ``z``-based interval
+    on the effective-n scale is as wide as a ``t(G − 1)`` one (Korn & Graubard
+    1998, eq. 2.3; ``survey:::svyciprop(method = "beta")`` does the same).
+    Fewer than 2 clusters give NaN (no between-cluster variation to estimate).
+
+    Examples
+    --------
+    >>> interval_n(100, 0.25 / 100, 0.25)                   # simple random sample
+    100.0
+    >>> round(interval_n(100, 0.25 / 25, 0.25), 6)          # design effect 4
+    25.0
+    >>> round(interval_n(100, 0.25 / 25, 0.25, n_clusters=5), 2)   # ... from only 5 accounts
+    12.46
+    """
+    if n_clusters is not None and n_clusters < 2:
+        return float("nan")
+    if np.isfinite(variance) and np.isfinite(unit_variance) and variance > 0 and unit_variance > 0:
+        n_eff = min(float(unit_variance / variance), float(n))
+    else:
+        n_eff = float(n / max(worst_case, 1.0)) if worst_case is not None else float(n)
+    if n_clusters is not None:
+        z, t = critical_value(confidence), critical_value(confidence, df=n_clusters - 1)
+        if t > 0:
+            n_eff *= (z / t) ** 2
+        else:  # confidence -> 0 (p-value inversion): the limit of z / t is the ratio of the densities at 0
+            from scipy import stats
+            n_eff *= (stats.t.pdf(0.0, n_clusters - 1) / stats.norm.pdf(0.0)) ** 2
+    return n_eff
