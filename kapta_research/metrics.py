@@ -50,8 +50,9 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     DataFrame
         The ``by`` columns, ``n_invited``, ``n_responded``, ``rate`` (0-1),
         ``se``, ``ci_low``, ``ci_high`` (Wilson interval on the effective
-        sample size ``n / design effect``, design effect floored at 1; see
-        :mod:`kapta_research.stats.design`), ``design_effect`` (NaN when every
+        sample size of :func:`kapta_research.stats.design.interval_n`: the
+        design effect floored at 1, with the t(G − 1) correction under
+        clustering), ``design_effect`` (NaN when every
         invitation had the same result: undefined), ``suppressed``.
 
     Examples
@@ -99,9 +100,14 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
         deff = design.design_effect(r.variance, v_srs)
         if cluster and r.n_clusters < 2:   # one account: no between-account variation, no interval
             lo = hi = np.nan
-        else:
-            n_eff = design.effective_n(n, deff)
+        elif cluster:  # effective n with the t(G-1) correction; no variation: the worst case (ICC 1)
+            codes, G = clustered.cluster_codes(g[cluster].to_numpy())
+            n_eff = design.interval_n(n, r.variance, r.estimate * (1 - r.estimate), n_clusters=G,
+                                      confidence=confidence,
+                                      worst_case=design.worst_case_design_effect(np.ones(n), codes, G))
             lo, hi = wilson_interval(r.estimate * n_eff, n_eff, confidence=confidence)
+        else:
+            lo, hi = wilson_interval(r.estimate * n, n, confidence=confidence)
         rows.append({**row, "rate": r.estimate, "se": r.se, "ci_low": float(lo), "ci_high": float(hi),
                      "design_effect": deff, "suppressed": False})
     cols = [*by, "n_invited", "n_responded", "rate", "se", "ci_low", "ci_high", "design_effect", "suppressed"]

@@ -333,3 +333,34 @@ def test_clustered_rate_difference_stays_bounded_and_agrees_with_its_p_value():
             if row["rate_diff"] != 0:
                 excludes = row["rate_diff_ci_low"] > 0 or row["rate_diff_ci_high"] < 0
                 assert (row["p_value"] < 0.1) == excludes
+
+
+def test_a_one_account_category_gets_no_interval_and_no_test():
+    # Review finding (2026-12-01): 20 snapshots of one account were treated as 20 independent rows
+    # (interval 0.11-0.47, "significant" against the reference).  One account has no
+    # between-account variation: like nps() and response_rates(), no interval and no p-value.
+    rng = np.random.default_rng(3)
+    big = pd.DataFrame({"band": "big", "account_id": [f"a{i % 40}" for i in range(120)],
+                        "churned": rng.random(120) < 0.1})
+    one = pd.DataFrame({"band": "one", "account_id": "solo", "churned": [True] * 5 + [False] * 15})
+    t = churn_by_category(pd.concat([big, one], ignore_index=True), predictor="band",
+                          cluster="account_id", reference="big").set_index("level")
+    assert t.loc["one", "n_clusters"] == 1 and t.loc["one", "churn_rate"] == pytest.approx(0.25)
+    assert np.isnan(t.loc["one", ["ci_low", "ci_high", "p_value"]].astype(float)).all()
+    assert np.isfinite(t.loc["big", ["ci_low", "ci_high"]].astype(float)).all()
+
+
+def test_clustered_churn_rate_interval_has_the_t_correction():
+    # 4 accounts x 10 snapshots: the Wilson interval on n_eff * (z / t_3)^2 (Korn & Graubard 1998)
+    from scipy import stats
+    from kapta_research.stats.clustered import ratio_mean_variance
+    from kapta_research.stats.intervals import wilson_interval
+    y = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0] * 2 + [1, 1, 0, 0, 0, 0, 0, 0, 0, 0] * 2, dtype=bool)
+    acc = np.repeat(["a", "b", "c", "d"], 10)
+    t = churn_by_category(pd.DataFrame({"band": "x", "account_id": acc, "churned": y}), predictor="band",
+                          cluster="account_id").iloc[0]
+    p = y.mean()
+    v = ratio_mean_variance(y.astype(float), cluster=acc).variance
+    n_eff = min(p * (1 - p) / v, 40) * (stats.norm.ppf(0.975) / stats.t.ppf(0.975, 3)) ** 2
+    lo, hi = wilson_interval(p * n_eff, n_eff, confidence=0.95)
+    assert (t["ci_low"], t["ci_high"]) == (pytest.approx(lo, rel=1e-12), pytest.approx(hi, rel=1e-12))

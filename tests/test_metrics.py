@@ -9,6 +9,8 @@ import statsmodels.api as sm
 import kapta_research as kr
 from kapta_research import metrics
 from kapta_research.errors import ParameterError
+from scipy import stats
+
 from kapta_research.stats import clustered, design, intervals
 
 
@@ -25,7 +27,10 @@ def test_response_rate_interval_is_wilson_on_the_effective_n(prog):
     y, acc = answered[w1], inv.loc[w1, "account_id"].to_numpy()
     r = clustered.ratio_mean_variance(y, cluster=acc)
     deff = r.variance / (y.mean() * (1 - y.mean()) / len(y))
-    lo, hi = intervals.wilson_interval(y.mean() * len(y) / deff, len(y) / deff)
+    # Korn & Graubard (1998): the effective n times (z / t_{G-1})^2 (review fix, 2026-12-01)
+    G = len(set(acc))
+    k = (stats.norm.ppf(0.975) / stats.t.ppf(0.975, G - 1)) ** 2
+    lo, hi = intervals.wilson_interval(y.mean() * len(y) / deff * k, len(y) / deff * k)
     row = rr.iloc[0]
     assert row["design_effect"] == pytest.approx(deff, rel=1e-10) and row["se"] == pytest.approx(r.se)
     assert (row["ci_low"], row["ci_high"]) == (pytest.approx(float(lo)), pytest.approx(float(hi)))

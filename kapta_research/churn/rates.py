@@ -31,8 +31,8 @@ import pandas as pd
 
 from .._validation import check_columns, check_confidence, check_dataframe, check_int
 from ..errors import ParameterError
-from ..stats.clustered import ratio_mean_correlation, ratio_mean_variance
-from ..stats.design import design_effect, effective_n
+from ..stats.clustered import cluster_codes, ratio_mean_correlation, ratio_mean_variance
+from ..stats.design import design_effect, df_correction, interval_n, worst_case_design_effect
 from ..stats.intervals import interval_p_value, mover_difference, wilson_interval
 from ._checks import _binary_column, _complete_rows, _level_codes
 
@@ -178,7 +178,8 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
     table["n_events"] = k_g.astype(int)
     table["churn_rate"] = rate
     groups = pd.factorize(data[cluster][mask].to_numpy())[0] if cluster is not None else None
-    n_eff, n_cl, deff = _effective_sizes(y, codes, groups, rate, n_g)
+    n_base, n_cl, deff = _effective_sizes(y, codes, groups, rate, n_g)
+    n_eff = _corrected(n_base, n_cl, confidence)
     low, high = wilson_interval(rate * n_eff, n_eff, confidence=confidence)
     if groups is not None:
         table["n_clusters"] = n_cl
@@ -187,7 +188,7 @@ def churn_by_category(data, *, predictor, outcome="churned", bins=None, cluster=
     table.insert(table.columns.get_loc("ci_low") + 1, "ci_high", high)
     if reference is not None:
         ref = _reference_index(reference, keys, numeric=numeric, func=func)
-        diffs = [_rate_difference(y, codes, groups, i, ref, n_eff, confidence=confidence)
+        diffs = [_rate_difference(y, codes, groups, i, ref, n_base, n_cl, confidence=confidence)
                  for i in range(len(keys))]
         table["rate_diff"] = [d[0] for d in diffs]
         table["rate_diff_ci_low"] = [d[1] for d in diffs]
@@ -236,27 +237,42 @@ def _bin_codes(xv, bins):
 
 
 def _effective_sizes(y, codes, groups, rate, n_g):
-    """Per group: effective size ``n / deff``, clusters and design effect (1 without ``groups``).
+    """Per group: effective size before the t correction, clusters and design effect.
 
-    The design effect is the CRV1 variance of the churn rate over the SRS
-    variance ``p (1 - p) / n``, floored at 1 (:func:`kapta_research.stats.design.effective_n`);
-    it is 1 where it is undefined (a rate of 0 or 1, or one cluster).
+    Without ``groups`` the effective size is ``n``.  With them it is
+    :func:`kapta_research.stats.design.interval_n` without its t(G − 1) factor
+    (applied per confidence level by :func:`_corrected`): the CRV1 variance of the
+    churn rate over ``p (1 - p)``, capped at ``n``; the worst case (intra-cluster
+    correlation 1) where the rate is 0 or 1; NaN for a group of one account (no
+    between-account variation: no interval).  The design effect is reported
+    unfloored (NaN where undefined), as by :func:`kapta_research.nps.nps`.
     """
     k = len(n_g)
     if groups is None:
         return n_g.astype(float), None, None
     n_cl = np.zeros(k, dtype=int)
-    deff = np.ones(k)
+    deff = np.full(k, np.nan)
+    n_eff = np.full(k, np.nan)
     for i in range(k):
         sel = codes == i
         if not sel.any():
             continue
         res = ratio_mean_variance(y[sel], cluster=groups[sel])
         n_cl[i] = res.n_clusters
-        if res.n_clusters > 1 and 0 < rate[i] < 1:
-            deff[i] = max(1.0, design_effect(res.variance, rate[i] * (1 - rate[i]) / n_g[i]))
-    n_eff = np.array([effective_n(n, d) for n, d in zip(n_g, deff)])
+        if res.n_clusters < 2:
+            continue
+        deff[i] = design_effect(res.variance, rate[i] * (1 - rate[i]) / n_g[i])
+        sub_codes, G = cluster_codes(groups[sel])
+        n_eff[i] = interval_n(n_g[i], res.variance, rate[i] * (1 - rate[i]),
+                              worst_case=worst_case_design_effect(np.ones(n_g[i]), sub_codes, G))
     return n_eff, n_cl, deff
+
+
+def _corrected(n_eff, n_cl, confidence):
+    """Effective sizes with the t(G − 1) correction at ``confidence`` (unchanged without clusters)."""
+    if n_cl is None:
+        return n_eff
+    return np.array([e * df_correction(confidence, g) if g >= 2 else np.nan for e, g in zip(n_eff, n_cl)])
 
 
 def _reference_index(reference, keys, *, numeric, func) -> int:
@@ -275,7 +291,7 @@ def _reference_index(reference, keys, *, numeric, func) -> int:
                          f"({listed}). Got {reference!r} instead.")
 
 
-def _rate_difference(y, codes, groups, i, ref, n_eff, *, confidence) -> tuple[float, float, float, float]:
+def _rate_difference(y, codes, groups, i, ref, n_base, n_cl, *, confidence) -> tuple[float, float, float, float]:
     """``rate_i - rate_ref``, its hybrid score (MOVER) interval and the p-value inverting it."""
     nan = float("nan")
     if not (codes == i).any() or not (codes == ref).any():
@@ -283,10 +299,13 @@ def _rate_difference(y, codes, groups, i, ref, n_eff, *, confidence) -> tuple[fl
     pa, pr = float(y[codes == i].mean()), float(y[codes == ref].mean())
     if i == ref:
         return 0.0, nan, nan, nan
+    if not (np.isfinite(n_base[i]) and np.isfinite(n_base[ref])):  # a group of one account: no interval
+        return pa - pr, nan, nan, nan
     r = 0.0 if groups is None else ratio_mean_correlation(
         y[codes == i], y[codes == ref], cluster_a=groups[codes == i], cluster_b=groups[codes == ref])
 
     def at(c):
+        n_eff = _corrected(n_base, n_cl, c)
         la, ua = wilson_interval(pa * n_eff[i], n_eff[i], confidence=c)
         lr, ur = wilson_interval(pr * n_eff[ref], n_eff[ref], confidence=c)
         return mover_difference(pa, (la, ua), pr, (lr, ur), correlation=r)

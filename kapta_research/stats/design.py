@@ -29,7 +29,7 @@ import numpy as np
 
 from .intervals import critical_value
 
-__all__ = ["design_effect", "worst_case_design_effect", "effective_n", "interval_n"]
+__all__ = ["design_effect", "worst_case_design_effect", "effective_n", "interval_n", "df_correction"]
 
 
 def design_effect(variance: float, srs_variance: float) -> float:
@@ -120,10 +120,23 @@ def interval_n(n: float, variance: float, unit_variance: float, *, n_clusters: i
     else:
         n_eff = float(n / max(worst_case, 1.0)) if worst_case is not None else float(n)
     if n_clusters is not None:
-        z, t = critical_value(confidence), critical_value(confidence, df=n_clusters - 1)
-        if t > 0:
-            n_eff *= (z / t) ** 2
-        else:  # confidence -> 0 (p-value inversion): the limit of z / t is the ratio of the densities at 0
-            from scipy import stats
-            n_eff *= (stats.t.pdf(0.0, n_clusters - 1) / stats.norm.pdf(0.0)) ** 2
+        n_eff *= df_correction(confidence, n_clusters)
     return n_eff
+
+
+def df_correction(confidence: float, n_clusters: int) -> float:
+    """``(z / t_{G−1})²``: the factor on an effective n that makes a z-based interval t(G − 1)-wide.
+
+    Korn & Graubard (1998); as ``confidence`` → 0 (p-value inversion) its limit,
+    the squared ratio of the t and normal densities at 0.
+
+    Examples
+    --------
+    >>> round(df_correction(0.95, 5), 4)
+    0.4983
+    """
+    z, t = critical_value(confidence), critical_value(confidence, df=n_clusters - 1)
+    if t > 0:
+        return (z / t) ** 2
+    from scipy import stats
+    return float((stats.t.pdf(0.0, n_clusters - 1) / stats.norm.pdf(0.0)) ** 2)
