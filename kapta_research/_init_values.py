@@ -156,7 +156,9 @@ def qualtrics_note(td: TableDraft, values: dict) -> None:
     cols = {c: [v or None for v in values[c]] for c in ("Status", "DistributionChannel", "Finished") if c in values}
     if not cols:
         return
-    preview, unfinished = qualtrics_drops(pd.DataFrame(cols), keep_unfinished=False)
-    if preview.any() or unfinished.any():
-        td.notes.append(f"{int(preview.sum())} survey-preview and {int(unfinished.sum())} unfinished responses "
-                        "are dropped on loading (keep_unfinished: true keeps the unfinished ones)")
+    preview, test, unfinished = qualtrics_drops(pd.DataFrame(cols), keep_unfinished=False)
+    if preview.any() or test.any() or unfinished.any():
+        tests = f", {int(test.sum())} survey-test" if test.any() else ""
+        td.notes.append(f"{int(preview.sum())} survey-preview{tests} and {int(unfinished.sum())} unfinished "
+                        "responses are dropped on loading "
+                        "(keep_unfinished: true keeps the unfinished ones)")

@@ -367,3 +367,45 @@ def test_title_row_in_excel_counts_in_error_rows(tmp_path):
     with pytest.raises(ProgrammeError, match=r"crm\.xlsx, column 'annual_value': values are not numbers "
                                              r"\(1 row: 5; values: 'lots'\)"):
         load_programme(p)
+
+
+# ---------------------------------------------------------------------------
+# input that would otherwise become a wrong number without a word (fix-io review)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("status, channel", [("Survey Test", "anonymous"), ("IP Address", "test"),
+                                             ("2", "anonymous"), (" survey test ", "email")])
+def test_qualtrics_test_responses_are_dropped_and_counted(tmp_path, status, channel):
+    head = ('Status,DistributionChannel,Finished,ResponseId,AccountID,Q1,Wave\n'
+            'Response Type,Distribution Channel,Finished,Response ID,AccountID,How likely?,Wave\n'
+            '{"ImportId":"status"},{"ImportId":"distributionChannel"},{"ImportId":"finished"},'
+            '{"ImportId":"_recordId"},{"ImportId":"AccountID"},{"ImportId":"QID1"},{"ImportId":"wave"}\n')
+    rows = (f"IP Address,anonymous,True,R_1,A1,9,1\n{status},{channel},True,R_2,A1,0,1\n"
+            "Offline Survey Preview,anonymous,True,R_3,A2,0,1\n")
+    p = programme(tmp_path, "tables:\n  responses:\n    file: q.csv\n    format: qualtrics\n    columns: "
+                  "{ResponseId: response_id, AccountID: account_id, 'How likely?': ltr, Wave: wave}\n"
+                  "  accounts: a.csv\n", q__csv=head + rows, a__csv=ACCOUNTS)
+    prog = load_programme(p)
+    assert prog.responses["response_id"].tolist() == ["R_1"]
+    assert prog.load_notes == {"responses": {"dropped_preview": 1, "dropped_test": 1}}
+
+
+def _scored(scores) -> str:
+    return "response_id,account_id,wave,ltr\n" + "".join(f"R{i},A{1 + i % 2},1,{s}\n" for i, s in enumerate(scores))
+
+
+@pytest.mark.parametrize("low", [0, 1])
+def test_a_recommend_question_on_a_0_to_5_scale_is_an_error(tmp_path, low):
+    scores = [low + i % (6 - low) for i in range(30)]
+    p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: a.csv\n", r__csv=_scored(scores),
+                  a__csv=ACCOUNTS)
+    with pytest.raises(ProgrammeError, match=rf"r\.csv, column 'ltr': all 30 recommend answers are between {low} "
+                                             rf"and 5: this looks like a {low}-5 scale, not the 0-10 question NPS "
+                                             r"needs .*declare scales: \{ltr: \[0, 10\]\} in programme\.yaml "
+                                             r"\(values: '" + str(low) + "', "):
+        load_programme(p)
+    # declaring the scale confirms it; and a few low answers (under 30) are no evidence of another scale
+    cfg = "scales: {ltr: [0, 10]}\ntables:\n  responses: r.csv\n  accounts: a.csv\n"
+    assert len(load_programme(programme(tmp_path, cfg, r__csv=_scored(scores), a__csv=ACCOUNTS)).responses) == 30
+    few = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: a.csv\n", r__csv=_scored(scores[:29]),
+                    a__csv=ACCOUNTS)
+    assert len(load_programme(few).responses) == 29

@@ -4,8 +4,10 @@
     Three header rows: column ids (``Q1``, ``ResponseId``), question texts, and
     ``{"ImportId": ...}``.  Columns are named by their id; the question text is
     an alias usable in ``columns:``.  Survey-preview responses (``Status`` "Survey
-    Preview" / 1, or ``DistributionChannel`` "preview") are dropped, and so are
-    unfinished ones (``Finished`` false / 0) unless ``keep_unfinished: true``.
+    Preview" / 1, or ``DistributionChannel`` "preview") and test responses
+    (``Status`` "Survey Test" / 2, or ``DistributionChannel`` "test") are dropped,
+    and so are unfinished ones (``Finished`` false / 0) unless ``keep_unfinished: true``
+    (see :func:`qualtrics_drops`).
 ``surveymonkey``
     Two header rows merged into one name per column: a matrix question's text
     is forward-filled over its sub-columns ("Please rate Acme on the following -
@@ -161,16 +163,33 @@ def is_repeated_header(values: pd.DataFrame, names: list[str]) -> pd.Series:
     return pd.Series(out, index=values.index)
 
 
-def qualtrics_drops(df: pd.DataFrame, *, keep_unfinished: bool) -> tuple[pd.Series, pd.Series]:
-    """Masks of preview responses and unfinished responses in a Qualtrics export."""
+def qualtrics_drops(df: pd.DataFrame, *, keep_unfinished: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Masks of preview, test and unfinished responses in a Qualtrics export.
+
+    Preview: ``Status`` "Survey Preview" (code 1; any spelling with the word
+    "preview", e.g. "Offline Survey Preview"), or ``DistributionChannel``
+    "preview".  Test: ``Status`` "Survey Test" (code 2, the responses
+    Qualtrics' "Generate test responses" writes), or ``DistributionChannel``
+    "test".  Unfinished: ``Finished`` false / 0.  Values are compared without
+    regard to case and surrounding space.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"Status": ["IP Address", " survey preview", "Survey Test", "2", "0"],
+    ...                    "Finished": ["True", "True", "True", "1", "0"]})
+    >>> [m.tolist() for m in qualtrics_drops(df, keep_unfinished=False)]
+    [[False, True, False, False, False], [False, False, True, True, False], [False, False, False, False, True]]
+    """
     def col(name):
         return df[name].fillna("").astype(str).str.strip().str.casefold() if name in df else \
             pd.Series("", index=df.index)
-    preview = col("Status").isin(["survey preview", "1"]) | (col("DistributionChannel") == "preview")
-    unfinished = col("Finished").isin(["false", "0", "0.0"]) & ~preview
+    status, channel = col("Status"), col("DistributionChannel")
+    preview = status.str.contains("preview", regex=False) | status.isin(["1", "1.0"]) | (channel == "preview")
+    test = (status.isin(["survey test", "2", "2.0"]) | (channel == "test")) & ~preview
+    unfinished = col("Finished").isin(["false", "0", "0.0"]) & ~preview & ~test
     if keep_unfinished:
         unfinished[:] = False
-    return preview, unfinished
+    return preview, test, unfinished
 
 
 #: an amount: optional currency code or sign before or after, optional minus, digits with separators

@@ -78,6 +78,8 @@ class Programme:
 
         - ``dropped_preview`` -- survey-preview responses dropped (Qualtrics
           ``Status`` / ``DistributionChannel`` "preview");
+        - ``dropped_test`` -- Qualtrics test responses dropped (``Status``
+          "Survey Test" / 2, ``DistributionChannel`` "test");
         - ``dropped_unfinished`` -- unfinished responses dropped (Qualtrics
           ``Finished`` false; kept with ``keep_unfinished: true``);
         - ``dropped_footer_rows`` -- report footer lines dropped

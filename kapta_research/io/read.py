@@ -249,13 +249,12 @@ def _shape(grid: pd.DataFrame, spec, source: str) -> RawTable:
         raise ProgrammeError(problems)
     drop = blank | footer
     if fmt == "qualtrics":
-        preview, unfinished = formats.qualtrics_drops(values, keep_unfinished=spec.keep_unfinished)
-        preview, unfinished = preview.to_numpy() & ~drop, unfinished.to_numpy() & ~drop
-        if preview.any():
-            notes["dropped_preview"] = int(preview.sum())
-        if unfinished.any():
-            notes["dropped_unfinished"] = int(unfinished.sum())
-        drop = drop | preview | unfinished
+        masks = formats.qualtrics_drops(values, keep_unfinished=spec.keep_unfinished)
+        for key, mask in zip(("dropped_preview", "dropped_test", "dropped_unfinished"), masks):
+            mask = mask.to_numpy() & ~drop
+            if mask.any():
+                notes[key] = int(mask.sum())
+                drop = drop | mask
     values, rows = values[~drop].reset_index(drop=True), rows[~drop]
     values.attrs = {"source": source, "file_rows": FileRows(values.index, rows)}
     return RawTable(values, aliases=aliases, notes=notes, header_desc=desc, dropped=dropped)
