@@ -253,13 +253,9 @@ def _footers(rows) -> list[bool]:
     import pandas as pd
     if not rows:
         return []
-    single = [i for i, r in enumerate(rows) if _width(r) == 1 and r[0]]  # only one-cell rows can be footers
-    out = [False] * len(rows)
-    if single:
-        frame = pd.DataFrame([[rows[i][0], None] for i in single])
-        for i, hit in zip(single, formats.is_footer(frame)):
-            out[i] = bool(hit)
-    return out
+    width = max(len(r) for r in rows)
+    frame = pd.DataFrame([[c or None for c in r] + [None] * (width - len(r)) for r in rows])
+    return [bool(f) for f in formats.is_footer(frame)]
 
 
 def body_of(grid, geo) -> list[list[str]]:

@@ -126,4 +126,5 @@ def load_notes_lines(programme) -> list[str]:
     notes = getattr(programme, "load_notes", None) or {}
     out = [f"  {table}: {n:,} {_NOTE_WORDS.get(key, key.replace('_', ' '))}"
            for table, counts in notes.items() for key, n in counts.items() if n]
+    out += [f"    {t} row {r}: {x[:80]!r}" for t, d in getattr(programme, "dropped_rows", {}).items() for r, x in d]
     return ["", "Loading:", *out] if out else []

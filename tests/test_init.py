@@ -820,12 +820,18 @@ def test_european_salesforce_report_loads_from_its_draft(tmp_path, sample):
     assert prog.accounts["churned"].astype(bool).tolist() == sample.accounts["churned"].astype(bool).tolist()
 
 
-def test_a_footer_the_loader_does_not_know_is_a_todo(tmp_path, exports):
-    text = (exports / "sf_accounts.csv").read_text(encoding="utf-8").replace("Grand Totals", "Gesamtsummen")
+@pytest.mark.parametrize("total, note", [("Gesamtsummen (300 Datensätze)", "Vertrauliche Informationen"),
+                                         ("Totaux généraux (300 enregistrements)", "Informations confidentielles")])
+def test_a_footer_in_another_language_is_read_as_a_report_footer(tmp_path, exports, total, note):
+    text = (exports / "sf_accounts.csv").read_text(encoding="utf-8").replace("Grand Totals (300 records)", total)
+    text = text.replace("Confidential Information - Do Not Distribute", note)
     (tmp_path / "sf.csv").write_text(text, encoding="utf-8")
-    d = draft_programme([tmp_path / "sf.csv"], output=tmp_path / "p.yaml")
-    assert ("accounts: the last rows of sf.csv hold a single cell ('Gesamtsummen (300 records)') that loading "
-            "would read as data") in d.todos[0]
+    d = write_draft([tmp_path / "sf.csv", exports / "qualtrics_numeric.csv"], tmp_path / "p.yaml")
+    assert d.config["tables"]["accounts"]["format"] == "salesforce_report"
+    assert not [t for t in d.todos if "single cell" in t]
+    prog = kr.load_programme(tmp_path / "p.yaml")
+    assert len(prog.accounts) == 300
+    assert [t for _, t in prog.dropped_rows["accounts"]][:2] == [total, note]
 
 
 def test_recommend_answers_off_the_0_to_10_scale_are_a_todo(tmp_path):

@@ -5,6 +5,7 @@ file as a spreadsheet shows it (header rows and skipped rows counted).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -125,6 +126,64 @@ def test_a_footer_row_in_a_plain_file_is_an_error(tmp_path):
                                              r"format: salesforce_report .*\(1 row: 5; values: 'Grand Totals "
                                              r"\(2 records\)'\)"):
         load_programme(p)
+
+
+FOOTERS = {"de": ["Gesamtsummen (2 Datensätze)", "Vertrauliche Informationen"],
+           "fr": ["Totaux généraux (2 enregistrements)", "Informations confidentielles"],
+           "es": ["Totales generales (2 registros)", "Información confidencial"],
+           "nl": ["Eindtotalen (2 records)", "Vertrouwelijke informatie"],
+           # no footer word at all: a one-cell row below the last data row is still not an account
+           "any": ["Stand: 01.12.2026", "Exportiert aus CRM"]}
+
+
+def _accounts_with_footer(footer: list[str]) -> pd.DataFrame:
+    rows = [["A1", "Enterprise", "EU"], ["A2", "SMB", "EU"], [None, None, None]] + [[t, None, None] for t in footer]
+    return pd.DataFrame(rows, columns=["account_id", "segment", "region"])
+
+
+def _write(tmp_path: Path, frame: pd.DataFrame, suffix: str, fmt: str) -> Path:
+    if suffix == ".csv":
+        frame.to_csv(tmp_path / "a.csv", index=False)
+    else:  # a title row above the header, as a report exported to Excel has
+        with pd.ExcelWriter(tmp_path / "a.xlsx") as xl:
+            pd.DataFrame([["Accounts report"]]).to_excel(xl, header=False, index=False)
+            frame.to_excel(xl, startrow=1, index=False)
+    skip = ", skip_rows: 1" if suffix == ".xlsx" else ""
+    return programme(tmp_path, f"tables:\n  responses: r.csv\n  accounts: {{file: a{suffix}, format: {fmt}{skip}}}\n",
+                     r__csv=RESPONSES)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+@pytest.mark.parametrize("lang", sorted(FOOTERS))
+def test_salesforce_footers_in_other_languages_are_dropped_and_shown(tmp_path, lang, suffix):
+    prog = load_programme(_write(tmp_path, _accounts_with_footer(FOOTERS[lang]), suffix, "salesforce_report"))
+    assert prog.accounts["account_id"].tolist() == ["A1", "A2"]  # not 3 or 4 accounts
+    assert prog.load_notes == {"accounts": {"dropped_blank_rows": 1, "dropped_footer_rows": 2}}
+    first = 5 if suffix == ".csv" else 6  # header row 1 (csv) or 2 (below the title), A1, A2, blank line
+    assert prog.dropped_rows == {"accounts": [(first, FOOTERS[lang][0]), (first + 1, FOOTERS[lang][1])]}
+    from kapta_research.quality import load_notes_lines
+    assert load_notes_lines(prog)[-3:] == ["  accounts: 2 report footer rows dropped",
+                                           f"    accounts row {first}: {FOOTERS[lang][0]!r}",
+                                           f"    accounts row {first + 1}: {FOOTERS[lang][1]!r}"]
+
+
+@pytest.mark.parametrize("suffix, rows", [(".csv", "5, 6"), (".xlsx", "6, 7")])
+@pytest.mark.parametrize("lang", ["de", "any"])
+def test_a_footer_in_another_language_in_a_plain_file_is_an_error(tmp_path, lang, suffix, rows):
+    p = _write(tmp_path, _accounts_with_footer(FOOTERS[lang]), suffix, "plain")
+    with pytest.raises(ProgrammeError, match=rf"a\{suffix}: rows are a report footer, not data: remove them, or "
+                                             rf"declare format: salesforce_report .*\(2 rows: {rows}; values: "
+                                             rf"'{re.escape(FOOTERS[lang][0])}', '{re.escape(FOOTERS[lang][1])}'\)"):
+        load_programme(p)
+
+
+def test_a_one_cell_row_among_the_data_without_a_footer_word_stays_data(tmp_path):
+    text = "account_id,segment,region\nA1,Enterprise,EU\nA3,,\nA2,SMB,EU\n"
+    p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: {file: a.csv, format: salesforce_report}\n",
+                  r__csv=RESPONSES, a__csv=text)
+    prog = load_programme(p)
+    assert prog.accounts["account_id"].tolist() == ["A1", "A3", "A2"]
+    assert prog.load_notes == {} and prog.dropped_rows == {}
 
 
 def test_a_repeated_header_row_is_an_error(tmp_path):
@@ -308,3 +367,45 @@ def test_title_row_in_excel_counts_in_error_rows(tmp_path):
     with pytest.raises(ProgrammeError, match=r"crm\.xlsx, column 'annual_value': values are not numbers "
                                              r"\(1 row: 5; values: 'lots'\)"):
         load_programme(p)
+
+
+# ---------------------------------------------------------------------------
+# input that would otherwise become a wrong number without a word (fix-io review)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("status, channel", [("Survey Test", "anonymous"), ("IP Address", "test"),
+                                             ("2", "anonymous"), (" survey test ", "email")])
+def test_qualtrics_test_responses_are_dropped_and_counted(tmp_path, status, channel):
+    head = ('Status,DistributionChannel,Finished,ResponseId,AccountID,Q1,Wave\n'
+            'Response Type,Distribution Channel,Finished,Response ID,AccountID,How likely?,Wave\n'
+            '{"ImportId":"status"},{"ImportId":"distributionChannel"},{"ImportId":"finished"},'
+            '{"ImportId":"_recordId"},{"ImportId":"AccountID"},{"ImportId":"QID1"},{"ImportId":"wave"}\n')
+    rows = (f"IP Address,anonymous,True,R_1,A1,9,1\n{status},{channel},True,R_2,A1,0,1\n"
+            "Offline Survey Preview,anonymous,True,R_3,A2,0,1\n")
+    p = programme(tmp_path, "tables:\n  responses:\n    file: q.csv\n    format: qualtrics\n    columns: "
+                  "{ResponseId: response_id, AccountID: account_id, 'How likely?': ltr, Wave: wave}\n"
+                  "  accounts: a.csv\n", q__csv=head + rows, a__csv=ACCOUNTS)
+    prog = load_programme(p)
+    assert prog.responses["response_id"].tolist() == ["R_1"]
+    assert prog.load_notes == {"responses": {"dropped_preview": 1, "dropped_test": 1}}
+
+
+def _scored(scores) -> str:
+    return "response_id,account_id,wave,ltr\n" + "".join(f"R{i},A{1 + i % 2},1,{s}\n" for i, s in enumerate(scores))
+
+
+@pytest.mark.parametrize("low", [0, 1])
+def test_a_recommend_question_on_a_0_to_5_scale_is_an_error(tmp_path, low):
+    scores = [low + i % (6 - low) for i in range(30)]
+    p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: a.csv\n", r__csv=_scored(scores),
+                  a__csv=ACCOUNTS)
+    with pytest.raises(ProgrammeError, match=rf"r\.csv, column 'ltr': all 30 recommend answers are between {low} "
+                                             rf"and 5: this looks like a {low}-5 scale, not the 0-10 question NPS "
+                                             r"needs .*declare scales: \{ltr: \[0, 10\]\} in programme\.yaml "
+                                             r"\(values: '" + str(low) + "', "):
+        load_programme(p)
+    # declaring the scale confirms it; and a few low answers (under 30) are no evidence of another scale
+    cfg = "scales: {ltr: [0, 10]}\ntables:\n  responses: r.csv\n  accounts: a.csv\n"
+    assert len(load_programme(programme(tmp_path, cfg, r__csv=_scored(scores), a__csv=ACCOUNTS)).responses) == 30
+    few = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: a.csv\n", r__csv=_scored(scores[:29]),
+                    a__csv=ACCOUNTS)
+    assert len(load_programme(few).responses) == 29

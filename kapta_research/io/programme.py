@@ -78,10 +78,14 @@ class Programme:
 
         - ``dropped_preview`` -- survey-preview responses dropped (Qualtrics
           ``Status`` / ``DistributionChannel`` "preview");
+        - ``dropped_test`` -- Qualtrics test responses dropped (``Status``
+          "Survey Test" / 2, ``DistributionChannel`` "test");
         - ``dropped_unfinished`` -- unfinished responses dropped (Qualtrics
           ``Finished`` false; kept with ``keep_unfinished: true``);
-        - ``dropped_footer_rows`` -- report footer lines dropped ("Grand
-          Totals ...", "Confidential Information", "Copyright ...");
+        - ``dropped_footer_rows`` -- report footer lines dropped
+          (``format: salesforce_report``: "Grand Totals ...", "Confidential
+          Information", "Gesamtsummen ...", any one-cell row below the data;
+          their texts are in ``dropped_rows``);
         - ``dropped_blank_rows`` -- empty lines dropped;
         - ``linked_to_invitations`` / ``not_linked`` -- responses without an
           ``invitation_id`` that were (not) linked to an invitation by
@@ -90,6 +94,10 @@ class Programme:
           matched to their 18-character form;
         - ``account_from_contact`` -- responses whose blank account id was
           taken from their contact (or invitation).
+    dropped_rows : dict of str to list of (int, str)
+        Per table, the report footer rows dropped: (row of the file as a
+        spreadsheet shows it, the row's text), so that ``validate`` can show
+        what was dropped; ``{}`` when none was.
     """
 
     accounts: pd.DataFrame
@@ -106,6 +114,7 @@ class Programme:
     data_hash: str = ""
     location: str = ""
     load_notes: dict = field(default_factory=dict)
+    dropped_rows: dict = field(default_factory=dict)
     wave_labels: dict = field(default_factory=dict)
     #: table -> canonical columns that came from the user's data (see :meth:`provided`); when a
     #: Programme is built directly from frames, tables with rows and their non-empty columns
@@ -253,8 +262,9 @@ def _duckdb_tables(path: Path) -> set:
         con.close()
 
 
-def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict]:
-    """Return ({table: raw frame}, {table: TableSpec}, scales, name, {table: notes}) for a location."""
+def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict]:
+    """Return ({table: raw frame}, {table: TableSpec}, scales, name, {table: notes},
+    {table: dropped footer rows}) for a location."""
     cfg: dict = {"tables": {}}
     folder = location
     cfg_path = _config_path(location)
@@ -273,7 +283,7 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict]:
     specs = cfg.get("tables") or {}
     if not specs:
         specs = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
-    raw, notes, problems = {}, {}, []
+    raw, notes, dropped, problems = {}, {}, {}, []
     for t, spec in specs.items():
         if spec.file:
             if not (folder / spec.file).is_file():
@@ -292,10 +302,12 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict]:
         raw[t] = apply_spec(table, spec, problems)
         if table.notes:
             notes[t] = dict(table.notes)
+        if table.dropped:
+            dropped[t] = list(table.dropped)
     if problems:
         raise ProgrammeError(problems)
     scales = cfg.get("scales") or {}
-    return raw, specs, scales, str(cfg.get("name") or location.name), notes
+    return raw, specs, scales, str(cfg.get("name") or location.name), notes, dropped
 
 
 def data_hash(paths) -> str:
@@ -334,7 +346,7 @@ def load_programme(location) -> Programme:
     300
     """
     location = Path(location)
-    raw, specs, scales, name, notes = _raw_tables(location)
+    raw, specs, scales, name, notes, dropped = _raw_tables(location)
     problems: list[DataError] = []
     wave_labels = link.prepare(raw, specs, notes, problems)
     tables, more = validate_programme(raw, scales=scales)
@@ -360,7 +372,7 @@ def load_programme(location) -> Programme:
     supplied = {t: frozenset(c for c in df.columns if c in TABLES[t]["columns"]) for t, df in raw.items()}
     drivers = [d for d in drivers if d in supplied["responses"]]
     return Programme(**tables, name=name, drivers=drivers, supplied=supplied, load_notes=notes,
-                     wave_labels=wave_labels,
+                     dropped_rows=dropped, wave_labels=wave_labels,
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
                      data_hash=data_hash([*files, *map(str, cfg_files)]), location=str(location))

@@ -31,6 +31,8 @@ class RawTable:
     aliases: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
     header_desc: str = ""
+    #: (file row, text) of each report footer row dropped (``format: salesforce_report``)
+    dropped: list = field(default_factory=list)
 
 
 def _sniff_encoding(raw: bytes) -> str:
@@ -225,34 +227,37 @@ def _shape(grid: pd.DataFrame, spec, source: str) -> RawTable:
     if blank.any():
         notes["dropped_blank_rows"] = int(blank.sum())
     footer = formats.is_footer(values).to_numpy() & ~blank
+    footer_text = formats.single_cell_text(values)[footer].tolist()
     repeated = formats.is_repeated_header(values, names).to_numpy()
     problems = []
     if repeated.any():
         problems.append(DataError("rows repeat the header: they are not data; remove them", file=source,
                                   rows=rows[repeated].tolist(), values=values.iloc[:, 0][repeated].tolist()))
+    dropped = []
     if footer.any():
         if fmt == "salesforce_report":
             notes["dropped_footer_rows"] = int(footer.sum())
+            dropped = list(zip(rows[footer].tolist(), footer_text))
         else:
             problems.append(DataError(
                 "rows are a report footer, not data: remove them, or declare format: salesforce_report "
-                "to drop report footers", file=source, rows=rows[footer].tolist(),
-                values=values.iloc[:, 0][footer].tolist()))
+                "to drop report footers (a footer is a row with one filled cell below the last data row, "
+                "or one reading like 'Grand Totals')", file=source, rows=rows[footer].tolist(),
+                values=footer_text))
     if problems:
         from .programme import ProgrammeError
         raise ProgrammeError(problems)
     drop = blank | footer
     if fmt == "qualtrics":
-        preview, unfinished = formats.qualtrics_drops(values, keep_unfinished=spec.keep_unfinished)
-        preview, unfinished = preview.to_numpy() & ~drop, unfinished.to_numpy() & ~drop
-        if preview.any():
-            notes["dropped_preview"] = int(preview.sum())
-        if unfinished.any():
-            notes["dropped_unfinished"] = int(unfinished.sum())
-        drop = drop | preview | unfinished
+        masks = formats.qualtrics_drops(values, keep_unfinished=spec.keep_unfinished)
+        for key, mask in zip(("dropped_preview", "dropped_test", "dropped_unfinished"), masks):
+            mask = mask.to_numpy() & ~drop
+            if mask.any():
+                notes[key] = int(mask.sum())
+                drop = drop | mask
     values, rows = values[~drop].reset_index(drop=True), rows[~drop]
     values.attrs = {"source": source, "file_rows": FileRows(values.index, rows)}
-    return RawTable(values, aliases=aliases, notes=notes, header_desc=desc)
+    return RawTable(values, aliases=aliases, notes=notes, header_desc=desc, dropped=dropped)
 
 
 def read_table(path, *, encoding: str | None = None, delimiter: str | None = None,

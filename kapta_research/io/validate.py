@@ -161,6 +161,30 @@ def _few_matched(df, bad: pd.Series, accounts: pd.DataFrame, problems) -> bool:
     return True
 
 
+#: A recommend column of at least this many answers, none above 5, is a 0-5 (or 1-5) scale, not 0-10.
+_MIN_ANSWERS_FOR_SCALE_CHECK = 30
+
+
+def _check_ltr_range(df, problems) -> None:
+    """An error when the recommend answers never exceed 5: a 0-5 or 1-5 question read as 0-10.
+
+    Every such answer would count as a detractor (NPS near -100) without a
+    word.  With fewer answers than ``_MIN_ANSWERS_FOR_SCALE_CHECK`` a real 0-10
+    question can plausibly stay at or below 5, so nothing is said.  Declaring
+    ``scales: ltr: [0, 10]`` in programme.yaml confirms the scale and skips this.
+    """
+    ltr = df["ltr"].dropna()
+    if len(ltr) < _MIN_ANSWERS_FOR_SCALE_CHECK or ltr.max() > 5:
+        return
+    seen = sorted(ltr.unique())
+    problems.append(DataError(
+        f"all {len(ltr):,} recommend answers are between {seen[0]:g} and {seen[-1]:g}: this looks like a "
+        f"{seen[0]:g}-5 scale, not the 0-10 question NPS needs (each answer would count as a detractor). "
+        "Map the 0-10 'How likely are you to recommend' question to ltr; if these really are 0-10 "
+        "answers, declare scales: {ltr: [0, 10]} in programme.yaml",
+        file=df.attrs.get("source"), column="ltr", values=[f"{v:g}" for v in seen]))
+
+
 def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, list[DataError]]:
     """Type-convert and check raw tables; return ``(tables, problems)``.
 
@@ -222,6 +246,8 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
                                            nullable=False)
         if name == "responses":
             df["ltr"] = _parse_number(df, "ltr", problems, low=ltr_lo, high=ltr_hi, integer=True)
+            if "ltr" not in scales:
+                _check_ltr_range(df, problems)
             for d in DRIVERS:
                 if d in df:
                     df[d] = _parse_number(df, d, problems, low=d_lo, high=d_hi, integer=True)
