@@ -91,9 +91,27 @@ def test_unmapped_labels_are_all_listed_with_the_column(tmp_path):
             "R3,A2,2,3,Meh\nR4,A2,2,10,Meh\nR5,A2,2,10,Disagree\n")
     p = programme(tmp_path, "tables:\n  responses: {file: r.csv, values: {drivers: agree5}}\n", r__csv=text)
     with pytest.raises(ProgrammeError, match=r"r\.csv, column 'trust': 2 labels not in agree5 \('Agreed', 'Meh'\): "
-                                             r"add them under values: trust: in programme\.yaml "
+                                             r"add them under values: trust: in programme\.yaml, "
+                                             r"e\.g\. trust: \{preset: agree5, 'Agreed': <number>\} "
+                                             r"\(or 'Agreed': missing for an answer that means no answer\) "
                                              r"\(3 rows: 3, 4, 5; values: 'Agreed', 'Meh', 'Meh'\)"):
         load_programme(p)
+
+
+def test_a_column_map_can_extend_a_preset_and_mark_labels_missing(tmp_path):
+    # New-user trial: following the advice with a plain map replaced agree7 and broke the column,
+    # and "Don't know" could not be declared missing.
+    text = ("response_id,account_id,wave,ltr,trust\nR1,A1,1,9,Strongly agree\nR2,A1,1,7,Slightly agree\n"
+            "R3,A2,2,3,Don't know\nR4,A2,2,10,disagree\n")
+    p = programme(tmp_path, "tables:\n  responses:\n    file: r.csv\n    values:\n      drivers: agree7\n"
+                  "      trust: {preset: agree7, Slightly agree: 5, \"Don't know\": missing}\n", r__csv=text)
+    r = load_programme(p).responses
+    assert r["trust"].tolist()[:2] == [7.0, 5.0] and pd.isna(r["trust"][2]) and r["trust"][3] == 2.0
+    (tmp_path / "b").mkdir()
+    bad = programme(tmp_path / "b", "tables:\n  responses:\n    file: r.csv\n    values:\n"
+                    "      trust: {preset: agree77}\n", r__csv=text)
+    with pytest.raises(DataError, match=r"values: trust: unknown preset 'agree77' \(did you mean 'agree7'\?\)"):
+        load_programme(bad)
 
 
 def test_roles_and_churn_labels_are_mapped(tmp_path):

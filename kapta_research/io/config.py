@@ -22,6 +22,9 @@ __all__ = ["CONFIG_NAMES", "TABLE_KEYS", "TOP_KEYS", "TableSpec", "load_config",
 
 CONFIG_NAMES = ("programme.yaml", "programme.yml", "programme.toml")
 TOP_KEYS = ("name", "scales", "tables", "database")
+#: A values-map target that marks an answer label as missing ("Don't know", "N/A").
+MISSING_LABEL = "missing"
+
 TABLE_KEYS = ("file", "table", "sheet", "format", "columns", "values", "wave", "churned", "roles",
               "skip_rows", "header_rows", "decimal", "keep_unfinished", "encoding", "delimiter")
 WAVE_EVERY = {"quarter": "Q", "month": "M", "year": "Y"}
@@ -202,14 +205,18 @@ def _check_values(name, values, where, path) -> None:
         if col not in targets:
             raise DataError(f"{where} values: {col!r} is not a column of the {name} table"
                             f"{did_you_mean(col, targets)}", file=str(path))
+        preset = vmap if isinstance(vmap, str) else (vmap.get("preset") if isinstance(vmap, dict) else None)
+        if preset is not None and preset not in PRESETS:
+            raise DataError(f"{where} values: {col}: unknown preset {preset!r}{did_you_mean(str(preset), PRESETS)} "
+                            f"(presets: {', '.join(PRESETS)})", file=str(path))
         if isinstance(vmap, str):
-            if vmap not in PRESETS:
-                raise DataError(f"{where} values: {col}: unknown preset {vmap!r}{did_you_mean(vmap, PRESETS)} "
-                                f"(presets: {', '.join(PRESETS)})", file=str(path))
-        elif not isinstance(vmap, dict) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) for v in vmap.values()):
+            continue
+        if not isinstance(vmap, dict) or not all(
+                (isinstance(v, (int, float)) and not isinstance(v, bool)) or v == MISSING_LABEL
+                for k, v in vmap.items() if k != "preset"):
             raise DataError(f"{where} values: {col} must be a preset ({', '.join(PRESETS)}) or a mapping of "
-                            f"labels to numbers; got {vmap!r}", file=str(path))
+                            f"labels to numbers (or to '{MISSING_LABEL}'; 'preset: NAME' extends a preset); "
+                            f"got {vmap!r}", file=str(path))
 
 
 def _check_wave(wave, where, path) -> None:

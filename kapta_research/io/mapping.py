@@ -6,11 +6,13 @@ column, with the spreadsheet rows.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .._validation import row_labels
 from ..errors import DataError
 from ..schema import DRIVERS, NUMBER_COLUMNS
+from .config import MISSING_LABEL
 from .formats import PERSONAL_EXPORT_COLUMNS, PRESETS, norm_label, parse_amounts
 
 
@@ -94,9 +96,21 @@ def _value_maps(spec, df) -> dict:
                 out[d] = entries["drivers"]
         entries.pop("drivers")
     out.update({c: m for c, m in entries.items() if c in df})
-    return {c: (m if isinstance(m, str) else "the values map",
-                {norm_label(k): v for k, v in (PRESETS[m] if isinstance(m, str) else m).items()})
-            for c, m in out.items()}
+    return {c: _resolve_map(m) for c, m in out.items()}
+
+
+def _resolve_map(m) -> tuple[str, dict]:
+    """(name for messages, {normalised label: number or NaN}) of a preset or a mapping.
+
+    A mapping may extend a preset with ``preset: NAME``; a label mapped to
+    ``missing`` reads as a missing answer ("Don't know", "N/A").
+    """
+    if isinstance(m, str):
+        return m, {norm_label(k): v for k, v in PRESETS[m].items()}
+    base = PRESETS[m["preset"]] if "preset" in m else {}
+    merged = {**base, **{k: v for k, v in m.items() if k != "preset"}}
+    name = f"{m['preset']} (extended)" if "preset" in m else "the values map"
+    return name, {norm_label(k): (np.nan if v == MISSING_LABEL else v) for k, v in merged.items()}
 
 
 def _relabel(df, col, vmap, problems) -> pd.Series:
@@ -106,17 +120,22 @@ def _relabel(df, col, vmap, problems) -> pd.Series:
     key = raw.map(norm_label, na_action="ignore")
     mapped = key.map(labels)
     numeric = pd.to_numeric(raw, errors="coerce").notna()
-    unmapped = raw.notna() & mapped.isna() & ~numeric
+    as_missing = key.isin([k for k, v in labels.items() if v != v])   # labels mapped to `missing`
+    unmapped = raw.notna() & mapped.isna() & ~numeric & ~as_missing
     if unmapped.any():
         distinct = list(dict.fromkeys(raw[unmapped].astype(str).str.strip()))
         problems.append(DataError(
             f"{len(distinct)} label{'s' if len(distinct) > 1 else ''} not in {name} "
             f"({', '.join(map(repr, distinct))}): add {'them' if len(distinct) > 1 else 'it'} under values: "
-            f"{col}: in programme.yaml", file=df.attrs.get("source"), column=col,
+            f"{col}: in programme.yaml"
+            + (f", e.g. {col}: {{preset: {name}, {distinct[0]!r}: <number>}} "
+               f"(or {distinct[0]!r}: {MISSING_LABEL} for an answer that means no answer)"
+               if name in PRESETS else ""), file=df.attrs.get("source"), column=col,
             rows=row_labels(df, unmapped), values=list(raw[unmapped])))
     out = raw.astype(object).copy()
     hit = mapped.notna()
     out[hit] = mapped[hit].map(lambda v: f"{v:g}")
+    out[as_missing] = np.nan
     return out
 
 
