@@ -102,7 +102,9 @@ def _cmd_validate(args) -> int:
     try:
         text = quality_report(args.data)
     except KaptaError as exc:  # data problems, an unreadable config, a missing file: exit 1 alike
-        print(f"{args.data}: the data have problems.\n{exc}", file=sys.stderr)
+        what = "the programme's configuration" if getattr(exc, "file", None) and str(exc.file).endswith(
+            (".yaml", ".yml", ".toml")) else "the data"
+        print(f"{args.data}: {what} {'has' if what != 'the data' else 'have'} problems.\n{exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - a preflight never shows a traceback
         print(f"{args.data}: validate could not finish ({type(exc).__name__}: {exc}). This is a bug in "

@@ -106,6 +106,7 @@ def quality_report(location) -> str:
 _NOTE_WORDS = {
     "dropped_preview": "survey-preview responses dropped",
     "dropped_unfinished": "unfinished responses dropped",
+    "dropped_test": "survey-test responses dropped",
     "dropped_footer_rows": "report footer rows dropped",
     "dropped_blank_rows": "blank rows dropped",
     "linked_to_invitations": "responses without an invitation id linked to an invitation by contact and wave",

@@ -58,6 +58,16 @@ def test_validate_lists_problems_and_exits_1(tmp_path, capsys):
     assert main(["validate", "--data", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "responses.csv" in err and "column 'ltr'" in err and "1 row: 2" in err and "'11'" in err
+    assert "the data have problems" in err
+
+
+def test_validate_says_a_config_problem_is_one(tmp_path, capsys):
+    bad = tmp_path / "prog"
+    shutil.copytree(SAMPLE_DIR, bad)
+    (bad / "programme.yaml").write_text("name: x\ntabels: {}\n")
+    assert main(["validate", "--data", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "the programme's configuration has problems" in err and "did you mean 'tables'" in err
 
 
 def test_simulate_writes_a_programme(tmp_path, capsys):

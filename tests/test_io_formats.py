@@ -134,6 +134,15 @@ def test_churn_labels_in_neither_list_are_an_error(tmp_path):
         load_programme(p)
 
 
+def test_a_typo_inside_churned_gets_a_did_you_mean(tmp_path):
+    p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts:\n    file: a.csv\n"
+                  "    churned: {colum: Stage, true: [Closed Lost]}\n",
+                  r__csv=RESPONSES, a__csv="account_id,segment,Stage\nA1,E,Closed Lost\nA2,S,Closed Won\n")
+    with pytest.raises(DataError, match=r"churned must be \{column: <export column>, true: \[labels\], "
+                                        r"false: \[labels\]\}; got .*\(did you mean 'column'\?\)"):
+        load_programme(p)
+
+
 # ---------------------------------------------------------------------------
 # rows that are not data, header and title rows
 # ---------------------------------------------------------------------------

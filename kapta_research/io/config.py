@@ -241,8 +241,10 @@ def _check_churned(name, churned, where, path) -> None:
                 churned[str(flag).lower()] = churned.pop(flag)
     if (not isinstance(churned, dict) or set(churned) - {"column", "true", "false"}
             or not {"column", "true"} <= set(churned)):
+        unknown = sorted(map(str, set(churned) - {"column", "true", "false"})) if isinstance(churned, dict) else []
+        hint = "".join(did_you_mean(k, ("column", "true", "false")) for k in unknown)
         raise DataError(f"{where} churned must be {{column: <export column>, true: [labels], false: [labels]}}; "
-                        f"got {churned!r}", file=str(path))
+                        f"got {churned!r}{hint}", file=str(path))
     for k in ("true", "false"):
         v = churned.get(k, [])
         if isinstance(v, str):
