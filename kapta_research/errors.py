@@ -53,10 +53,13 @@ class DataError(KaptaError):
         Row numbers (see module docstring) of the offending rows.
     values : sequence, optional
         The offending values, aligned with ``rows``.
+    export_column : str, optional
+        The column's name in the user's file when it was mapped to the
+        canonical ``column`` (shown as ``column 'Q1' (ltr)``).
 
     Attributes
     ----------
-    file, column, rows, values : as given.
+    file, column, rows, values, export_column : as given.
     """
 
     def __init__(
@@ -67,9 +70,11 @@ class DataError(KaptaError):
         column: str | None = None,
         rows: Iterable | None = None,
         values: Iterable | None = None,
+        export_column: str | None = None,
     ) -> None:
         self.file = file
         self.column = column
+        self.export_column = export_column
         self.rows = list(rows) if rows is not None else []
         self.values = list(values) if values is not None else []
         self.message = message
@@ -79,7 +84,9 @@ class DataError(KaptaError):
         where = []
         if self.file:
             where.append(f"file {self.file}")
-        if self.column is not None:
+        if self.column is not None and self.export_column and self.export_column != self.column:
+            where.append(f"column '{self.export_column}' ({self.column})")
+        elif self.column is not None:
             where.append(f"column '{self.column}'")
         text = ", ".join(where)
         text = f"{text}: {self.message}" if text else self.message

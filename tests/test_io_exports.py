@@ -84,7 +84,7 @@ def test_errors_in_a_qualtrics_export_name_the_rows_as_the_file_opens(tmp_path):
     lines[11] = ",".join(fields)
     path.write_bytes(("\ufeff" + "\n".join(lines)).encode())
     from kapta_research.io import ProgrammeError
-    with pytest.raises(ProgrammeError, match=r"qualtrics_export\.csv, column 'ltr': values must be between 0 and 10 "
+    with pytest.raises(ProgrammeError, match=r"qualtrics_export\.csv, column 'Q1' \(ltr\): values must be between 0 and 10 "
                                              r"and whole numbers \(1 row: 12; values: '11'\)"):
         load_programme(dest)
 

@@ -242,7 +242,7 @@ def test_a_bad_amount_is_reported_as_written(tmp_path):
     p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: {file: a.csv, format: salesforce_report, "
                   "columns: {Account ID: account_id, Segment: segment, Annual Revenue: annual_value}}\n",
                   r__csv=RESPONSES, a__csv=report)
-    with pytest.raises(ProgrammeError, match=r"column 'annual_value': values are not numbers \(1 row: 3; values: "
+    with pytest.raises(ProgrammeError, match=r"column 'Annual Revenue' \(annual_value\): values are not numbers \(1 row: 3; values: "
                                              r"'about a million'\)"):
         load_programme(p)
 

@@ -69,6 +69,7 @@ def apply_spec(raw, spec, problems: list) -> pd.DataFrame:
     if spec.format != "plain":
         personal = [c for c in df.columns if norm_label(c) in PERSONAL_EXPORT_COLUMNS]
         df = df.drop(columns=personal)
+    attrs["export_columns"] = {canonical: str(col) for col, canonical in rename.items() if str(col) != canonical}
     df.attrs = attrs
     if churn_col is not None:
         churn_col = rename.get(churn_col, churn_col)
@@ -155,4 +156,17 @@ def _churned(df, col, churned, problems) -> pd.Series:
             file=df.attrs.get("source"), column=col, rows=row_labels(df, other), values=list(df[col][other])))
     elif not false:
         out[other] = "false"
+    return out
+
+
+def name_export_columns(problems: list, tables) -> list:
+    """The problems with each mapped column named as the user's file names it (``column 'Q1' (ltr)``)."""
+    names = {df.attrs.get("source"): df.attrs.get("export_columns") or {} for df in tables}
+    out = []
+    for p in problems:
+        export = names.get(p.file, {}).get(p.column) if p.column is not None else None
+        if export and not getattr(p, "export_column", None):
+            p = DataError(p.message, file=p.file, column=p.column, rows=p.rows, values=p.values,
+                          export_column=export)
+        out.append(p)
     return out

@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, TABLES
 from . import link
 from .config import CONFIG_NAMES, TableSpec, load_config
-from .mapping import apply_spec
+from .mapping import apply_spec, name_export_columns
 from .read import read_raw
 from .validate import validate_programme
 
@@ -40,7 +40,8 @@ class ProgrammeError(DataError):
         self.problems = problems
         first = problems[0]
         super().__init__(first.message, file=first.file, column=first.column,
-                         rows=first.rows, values=first.values)
+                         rows=first.rows, values=first.values,
+                         export_column=getattr(first, "export_column", None))
         if len(problems) > 1:
             self.args = (f"{len(problems)} problems in the programme data:\n"
                          + "\n".join(f"- {p}" for p in problems),)
@@ -305,7 +306,7 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict]:
         if table.dropped:
             dropped[t] = list(table.dropped)
     if problems:
-        raise ProgrammeError(problems)
+        raise ProgrammeError(name_export_columns(problems, raw.values()))
     scales = cfg.get("scales") or {}
     return raw, specs, scales, str(cfg.get("name") or location.name), notes, dropped
 
@@ -355,7 +356,7 @@ def load_programme(location) -> Programme:
         where = _config_path(location) or location
         problems = [p if p.file else DataError(p.message, file=str(where), column=p.column,
                                                rows=p.rows, values=p.values) for p in problems]
-        raise ProgrammeError(problems)
+        raise ProgrammeError(name_export_columns(problems, raw.values()))
     sources = {t: df.attrs.get("source", "") for t, df in raw.items()}
     files = {s.split("[")[0] for s in sources.values() if s}
     cfg_files = [location / n for n in CONFIG_NAMES if location.is_dir() and (location / n).is_file()]
