@@ -47,6 +47,9 @@ from .schema import TABLES
 
 __all__ = ["TableDraft", "Draft", "draft_programme", "write_draft", "read_grid", "detect_format"]
 
+#: Name a draft gets without ``--name``; validate warns while it stands (it heads every PDF).
+DRAFT_NAME = "Draft programme"
+
 
 # --------------------------------------------------------------------------
 # the draft of one table
@@ -413,7 +416,7 @@ def draft_programme(files, *, output="programme.yaml", name: str | None = None) 
         _required_todos(td)
     todos = [t for td in tables.values() for t in td.todos]
     _cross_checks(tables, todos, notes)
-    config, text = render(tables, todos, notes, output, name or "Draft programme")
+    config, text = render(tables, todos, notes, output, name or DRAFT_NAME)
     return Draft(tables=tables, todos=todos, notes=notes, config=config, text=text, output=output)
 
 

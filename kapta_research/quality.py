@@ -38,6 +38,10 @@ def quality_checks(programme: Programme) -> pd.DataFrame:
         rows.append({"check": check, "value": float(value), "unit": unit,
                      "status": "warning" if warn else "ok", "detail": detail})
 
+    from .init import DRAFT_NAME
+    if p.name == DRAFT_NAME:
+        add("programme name", float("nan"), "", True, f"still init's placeholder {DRAFT_NAME!r}: set name: in "
+            "programme.yaml (it heads every PDF)")
     add("accounts", len(p.accounts), "rows", len(p.accounts) == 0)
     add("responses", len(r), "rows", len(r) == 0)
     add("responses without a score", r["ltr"].isna().sum(), "rows", r["ltr"].isna().any(),
@@ -95,6 +99,9 @@ def quality_report(location) -> str:
         flag = "WARN" if row.status == "warning" else " ok "
         val = f"{row.value:.1f}" if row.unit == "%" else f"{row.value:.0f}"
         detail = f"  ({row.detail})" if row.detail else ""
+        if row.value != row.value:  # no number: the check is its detail
+            lines.append(f"  [{flag}] {row.check}: {row.detail}")
+            continue
         lines.append(f"  [{flag}] {row.check}: {val} {row.unit}{detail}")
     lines += ["", "Studies (with their default parameters):"]
     lines += [f"  {name}: {pl.status}" for name, pl in forecast(p)]

@@ -116,3 +116,15 @@ def test_run_all_continues_past_a_failure_and_summarises(tmp_path, capsys):
         pdf = lines[s].split()[-1]
         assert (tmp_path / s) in __import__("pathlib").Path(pdf).parents
     assert "2 of 3 studies ok" in out and "Failed: nps-overview." in out
+
+
+def test_validate_warns_while_the_programme_keeps_inits_placeholder_name(tmp_path, capsys):
+    # New-user trial: init's "Draft programme" went onto leadership PDFs without a word.
+    prog = tmp_path / "prog"
+    shutil.copytree(SAMPLE_DIR, prog)
+    text = (prog / "programme.yaml").read_text()
+    (prog / "programme.yaml").write_text(text.replace("name: Sample B2B programme (synthetic)",
+                                                      'name: "Draft programme"', 1))
+    assert main(["validate", "--data", str(prog)]) == 0
+    out = capsys.readouterr().out
+    assert "[WARN] programme name: still init's placeholder 'Draft programme': set name: in programme.yaml" in out

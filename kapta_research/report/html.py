@@ -202,17 +202,17 @@ def transition_table_html(summary: pd.DataFrame, difference: pd.DataFrame, *, co
         a, b = wide["detractor_to_passive"].loc[d], wide["passive_to_promoter"].loc[d]
         rows.append({
             "Driver": driver_label(d).capitalize(),
-            "D→P odds ratio": f"{a['odds_ratio']:.2f} ({a['or_ci_low']:.2f}–{a['or_ci_high']:.2f})",
-            "D→P share": _share(a["share"]) + (f" ({_share(a['ci_low'])}–{_share(a['ci_high'])})" if "ci_low" in a else ""),
-            "P→P odds ratio": f"{b['odds_ratio']:.2f} ({b['or_ci_low']:.2f}–{b['or_ci_high']:.2f})",
-            "P→P share": _share(b["share"]) + (f" ({_share(b['ci_low'])}–{_share(b['ci_high'])})" if "ci_low" in b else ""),
+            "Detractor→Passive odds ratio": f"{a['odds_ratio']:.2f} ({a['or_ci_low']:.2f}–{a['or_ci_high']:.2f})",
+            "Detractor→Passive share": _share(a["share"]) + (f" ({_share(a['ci_low'])}–{_share(a['ci_high'])})" if "ci_low" in a else ""),
+            "Passive→Promoter odds ratio": f"{b['odds_ratio']:.2f} ({b['or_ci_low']:.2f}–{b['or_ci_high']:.2f})",
+            "Passive→Promoter share": _share(b["share"]) + (f" ({_share(b['ci_low'])}–{_share(b['ci_high'])})" if "ci_low" in b else ""),
             "Differs? (p)": fmt_p(diff.loc[d, "p_value"]).replace("p = ", "").replace("p ", ""),
         })
     n1 = int(wide["detractor_to_passive"]["n"].iloc[0])
     n2 = int(wide["passive_to_promoter"]["n"].iloc[0])
     parts.append(table_html(pd.DataFrame(rows), caption="Drivers of each step (odds ratio per scale point, "
                                                           f"share of explained variation; {_conf(confidence)})",
-                            note=f"D→P: passives vs detractors, n = {_n(n1)}; P→P: promoters vs passives, "
+                            note=f"Detractor→Passive: passives vs detractors, n = {_n(n1)}; Passive→Promoter: promoters vs passives, "
                                  f"n = {_n(n2)}. 'Differs?': test that the driver's effect is the same in both steps."))
     return "\n".join(parts)
 
