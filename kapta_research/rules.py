@@ -15,8 +15,15 @@ Table vocabulary
 * Percentages: a column named ``pct_*`` (or ``*_pct``) is on the 0-100 scale;
   ``rate``, ``share`` and proportions are on the 0-1 scale; NPS and its
   differences are in points (-100 ... 100, -200 ... 200).
-* Intervals: ``ci_low`` / ``ci_high`` for the table's statistic;
-  ``<stat>_ci_low`` / ``<stat>_ci_high`` when a table carries several.
+* Intervals: the table's main statistic (the one its rows are about: NPS, a
+  share, a rate, a difference) has ``ci_low`` / ``ci_high``; every further
+  statistic in the same table is prefixed, ``<stat>_ci_low`` / ``<stat>_ci_high``
+  (``or_ci_low`` beside a share, ``rank_ci_low`` beside an importance share,
+  ``rate_diff_ci_low`` beside a churn rate, ``auc_ci_low`` in model tables).
+* Resampling: functions that need a bootstrap for their main result default to
+  ``stats.resample.DEFAULT_N_BOOT`` (2000); those whose estimates are exact and
+  bootstrap only for optional intervals (relative importance, transitions)
+  default to ``n_boot=0`` (off).
 * ``n`` counts rows used, ``n_excluded`` rows left out, ``n_clusters`` accounts.
 * A suppressed row keeps its labels, ``suppressed=True`` and a
   ``suppressed_reason``, and no number at all.
