@@ -52,10 +52,9 @@ Response behaviour
     (``disengagement = pre_churn_response_drop``), so falling response rates
     are a leading indicator of churn (a consequence, not a cause).
 
-Follow-ups and VOC interviews
-    Detractors are followed up with probability 0.8 (passives 0.3) after a
-    log-normal delay (median ``followup_median_days``).  Accounts get VOC
-    interviews at gaps of 60-240 days (some accounts none).
+Comments, follow-ups and VOC interviews
+    Drawn from their own random streams; see :mod:`._feedback` and
+    :mod:`._operations`.
 
 The exact values are in :class:`Truth` returned with the data and written to
 ``truth.json``.
@@ -70,8 +69,11 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from ._validation import check_int
-from .schema import DRIVERS, ROLES
+from .._validation import check_int
+from ..schema import DRIVERS, ROLES
+from ._streams import component_rng
+from ._feedback import simulate_comments
+from ._operations import simulate_followups, simulate_voc
 
 __all__ = ["Truth", "simulate_programme", "write_programme",
            "BETA_DETRACTOR_TO_PASSIVE", "BETA_PASSIVE_TO_PROMOTER", "CHURN_COEFS"]
@@ -211,7 +213,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
                   wave_spacing_days=wave_spacing_days, extract_date=str(extract.date()))
     for key, value in truth_overrides.items():
         if not hasattr(truth, key):
-            from .errors import ParameterError
+            from ..errors import ParameterError
             raise ParameterError(f"simulate_programme got an unknown truth parameter {key!r}.")
         setattr(truth, key, value)
     rng = np.random.default_rng(seed)
@@ -365,44 +367,12 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     responses["ltr"] = ltr
     for j, d in enumerate(DRIVERS):
         responses[d] = pd.array(ratings_obs[:, j], dtype="Int64")
-    comments = {0: ("Too hard to get things done with you.", "Invoices and processes are a pain.",
-                    "Not worth the price any more."),
-                1: ("Solid service, nothing special.", "Fine overall; could be more proactive."),
-                2: ("Great partner, always ahead of the curve.", "They really value us.")}
-    has_comment = rng.random(m) < 0.35
-    pick = rng.integers(0, 6, m)
-    responses["comment"] = [comments[ct][p % len(comments[ct])] if h else None
-                            for ct, p, h in zip(cat, pick, has_comment)]
+    responses["comment"] = simulate_comments(responses, cat, component_rng(seed, "comments"))
 
-    # ---- follow-ups -----------------------------------------------------
-    p_follow = np.where(cat == 0, 0.8, np.where(cat == 1, 0.3, 0.05))
-    fsel = rng.random(m) < p_follow
-    fdelay = rng.lognormal(np.log(truth.followup_median_days), 0.8, m)
-    acc_mgr = accounts.set_index("account_id")["account_manager"]
-    followups = pd.DataFrame({
-        "response_id": responses["response_id"][fsel].to_numpy(),
-        "followed_up_at": (pd.DatetimeIndex(responses["responded_at"][fsel])
-                           + pd.to_timedelta(fdelay[fsel], unit="D")).round("h"),
-        "owner": acc_mgr.reindex(responses["account_id"][fsel]).to_numpy(),
-        "outcome": np.array(["resolved", "in progress", "no action"])[
-            rng.choice(3, size=int(fsel.sum()), p=[0.6, 0.25, 0.15])],
-    })
-
-    # ---- VOC interviews -------------------------------------------------
-    voc = []
-    for i in range(A):
-        if rng.random() < 0.15:
-            continue  # never interviewed
-        day = float(rng.integers(0, 120))
-        end = (extract - start).days
-        cdate = churn_date.iloc[i]
-        while day < end:
-            d = start + pd.Timedelta(days=day)
-            if pd.notna(cdate) and d > cdate:
-                break
-            voc.append((account_ids[i], d.normalize(), f"VOC{int(rng.integers(1, 7)):02d}"))
-            day += float(rng.integers(60, 241))
-    voc_interviews = pd.DataFrame(voc, columns=["account_id", "interview_date", "interviewer"])
+    # ---- follow-ups and VOC interviews (their own random streams) -------
+    followups = simulate_followups(responses, cat, accounts, truth,
+                                   component_rng(seed, "followups"))
+    voc_interviews = simulate_voc(accounts, start, extract, component_rng(seed, "voc"))
 
     # latent truth per account and wave
     lat = []
