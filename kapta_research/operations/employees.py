@@ -170,7 +170,7 @@ def enps_vs_nps(programme, *, waves=None, confidence=0.95, min_teams=MIN_TEAMS, 
     --------
     >>> import kapta_research as kr
     >>> res = enps_vs_nps(kr.load_sample())
-    >>> int(res.summary["n_teams"].iloc[0]) >= 8, res.summary["suppressed"].iloc[0]
+    >>> int(res.summary["n_teams"].iloc[0]) >= 8, bool(res.summary["suppressed"].iloc[0])
     (True, False)
     """
     func = "enps_vs_nps"
