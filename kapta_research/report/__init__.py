@@ -19,6 +19,10 @@ from .html import (churn_rate_table_html, compare_table_html, cox_table_html, fi
                    table_html, title_html, skipped_html, transition_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
 from .xlsx import table_caption, write_tables_xlsx
+# issue 11 (ops): study 05
+from .findings import operations_findings, operations_scope_lines
+from .html_operations import (benchmark_table_html, cadence_table_html, enps_table_html, loop_effect_table_html,
+                              median_table_html, plan_table_html, role_rates_table_html, sla_table_html)
 
 __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
            "fmt_p", "nps_sentence", "nps_findings", "table_html", "nps_table_html", "compare_table_html",
@@ -27,3 +31,6 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
            "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
            "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx"]
+__all__ += ["operations_findings", "operations_scope_lines", "benchmark_table_html", "cadence_table_html",
+            "enps_table_html", "loop_effect_table_html", "median_table_html", "plan_table_html",
+            "role_rates_table_html", "sla_table_html"]
