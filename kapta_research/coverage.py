@@ -243,6 +243,12 @@ def _programme_health(programme, params) -> Plan:
         roles = "Response rates by role need responses linked to invitations; none could be linked."
     bench = "" if str(params.get("benchmarks", "")).strip() else \
         "No benchmark file was given (the 'benchmarks' parameter is empty)."
+    if not bench:
+        from pathlib import Path
+
+        from .studies import resolve_data
+        if not Path(resolve_data(params["benchmarks"])).is_file():
+            bench = f"The benchmark file {params['benchmarks']} was not found."
     emp = _table_reason(programme, "employees", None, "Employee NPS needs", "")
     link = emp or ("" if programme.provided("employees", "account_ids") or programme.provided(
         "accounts", "account_manager") else "Linking teams to accounts needs the employees' account_ids or the "

@@ -269,3 +269,26 @@ def test_response_rates_by_role_need_contacts(sample):
     prog = make_programme(responses=sample.responses, invitations=sample.invitations, accounts=sample.accounts)
     with pytest.raises(DataError, match="response rates by role need the contacts table with a role column"):
         metrics.response_rates(prog, by="role")
+
+
+# --------------------------------------------------------------------------
+# the study's plan (coverage): every section rests on an optional table
+# --------------------------------------------------------------------------
+def test_programme_health_plan_without_optional_tables(sample):
+    from kapta_research.coverage import plan
+    full = plan("programme-health", sample, {})
+    assert full.status == "runs fully"
+    bare = plan("programme-health", make_programme(responses=sample.responses), {"benchmarks": ""})
+    reasons = {s.name: s.reason for s in bare.skipped}
+    assert reasons["closed_loop"] == "Closing the loop needs the followups table; none was given."
+    assert reasons["voc_cadence"] == "The VOC cadence needs the voc interviews table; none was given."
+    assert reasons["employee_nps"] == "Employee NPS needs the employees table; none was given."
+    assert reasons["benchmark"] == "No benchmark file was given (the 'benchmarks' parameter is empty)."
+    assert reasons["response_rates_by_role"] == "Response rates by role need the invitations table; none was given."
+    assert bare.runs("sample_size")
+
+
+def test_programme_health_plan_with_a_missing_benchmark_file(sample):
+    from kapta_research.coverage import plan
+    p = plan("programme-health", sample, {"benchmarks": "no/such/bench.csv"})
+    assert p.reason("benchmark") == "The benchmark file no/such/bench.csv was not found."

@@ -66,7 +66,7 @@ def _loop_sentences(sla, median, by_owner, by_segment, confidence, segment, as_o
         items = [f"{r['level']} {_share(r, confidence)}" for _, r in worst.iterrows()]
         best = t.iloc[-1]
         hidden = int(table[(table["group"] != "all") & (table["sla_days"] == longest)]["suppressed"].sum())
-        behind.append(f"by {label} {_and(items)} (best {best['level']} {_share(best, confidence)})"
+        behind.append(f"by {label} {_and(items)}, best {best['level']} {_share(best, confidence)}"
                       + (f"; {hidden} {label}(s) with too few cases not shown" if hidden else ""))
     if behind:
         out.append(f"Furthest behind (share within {sla_label(longest)}): " + "; ".join(behind) + ".")
