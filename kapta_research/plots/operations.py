@@ -1,19 +1,12 @@
 """Figures of the programme-health study (05), drawn from its saved tables (no statistics recomputed)."""
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .churn import COLOURS
+from .churn import COLOURS, _ax
 
 __all__ = ["followup_curve", "sla_bars", "cadence_timeline", "benchmark_dots"]
-
-
-def _ax(ax, size=(6.5, 3.6)):
-    if ax is None:
-        _, ax = plt.subplots(figsize=size, constrained_layout=True)
-    return ax
 
 
 def followup_curve(curve: pd.DataFrame, ax=None, *, sla_days=(2, 7), max_days=30):
