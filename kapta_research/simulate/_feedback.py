@@ -20,7 +20,7 @@ Themes (:data:`THEMES`)
     is a *negation* ("not expensive at all" is a positive pricing mention,
     "not proactive enough" a negative responsiveness one).
 Noise
-    Neutral filler sentences (:data:`FILLER`) in 35 % of comments; one
+    Neutral filler sentences (:data:`FILLER`) in 20 % of comments; one
     typo (two adjacent letters swapped in a word of at least five letters)
     in 8 % of them.
 Personal data (planted, to test scrubbing)
@@ -50,65 +50,64 @@ __all__ = ["simulate_comments", "THEMES", "THEME_DRIVERS", "comment_truth_file"]
 NEGATIVE_MENTION = (-2.3, 0.9)
 POSITIVE_MENTION = (-3.2, 0.8)
 P_COMMENT, P_BLANK, P_FOREIGN = 0.38, 0.04, 0.03
-P_NEGATION, P_FILLER, P_TYPO = 1 / 6, 0.35, 0.08
+P_NEGATION, P_FILLER, P_TYPO = 1 / 6, 0.2, 0.08
 MAX_THEMES = 3
 
 #: Theme -> (driver, negative phrases, positive phrases, negated phrases with their polarity).
 THEMES: dict[str, dict] = {
     "pricing": dict(
         driver="value_for_money",
-        negative=("far too expensive", "the price went up again this year", "poor value for money",
-                  "costs keep rising", "the licence fees are hard to justify", "overpriced for what we get"),
-        positive=("good value for money", "fair pricing", "worth the price", "the pricing is competitive"),
-        negated=(("not expensive at all", "positive"), ("not worth the price any more", "negative"))),
+        negative=("the price is far too high", "the price went up again this year", "poor value for the price",
+                  "prices keep rising", "the licence price is hard to justify", "overpriced, the price is too high"),
+        positive=("a fair price", "good value for the price", "worth the price", "the pricing is competitive"),
+        negated=(("the price is not high at all", "positive"), ("not worth the price any more", "negative"))),
     "process": dict(
         driver="ease_of_doing_business",
-        negative=("too much paperwork", "the ordering process is bureaucratic",
-                  "hard to get anything done with you", "the contract process takes forever",
-                  "far too many approval steps"),
-        positive=("easy to do business with", "a smooth onboarding process", "ordering is simple",
-                  "the contract process was painless"),
-        negated=(("not easy to do business with", "negative"), ("no bureaucracy at all", "positive"))),
+        negative=("too much paperwork in the process", "the ordering process is bureaucratic",
+                  "the process makes it hard to get anything done", "the contract process takes forever",
+                  "far too many approval steps in the process"),
+        positive=("an easy process, easy to do business with", "a smooth onboarding process",
+                  "the ordering process is simple", "the contract process was painless"),
+        negated=(("the process is not easy", "negative"), ("no bureaucracy in the process", "positive"))),
     "billing": dict(
         driver="ease_of_doing_business",
-        negative=("invoices are often wrong", "billing errors every month", "we were double charged",
-                  "credit notes take months", "the invoicing is a mess"),
+        negative=("invoices are often wrong", "billing errors every month", "we were double charged on the invoice",
+                  "credit notes for wrong invoices take months", "the invoicing is a mess"),
         positive=("invoicing is accurate", "billing is clear", "the invoices are always correct"),
         negated=(("no billing problems", "positive"), ("the invoices are never right", "negative"))),
     "responsiveness": dict(
         driver="proactivity",
-        negative=("slow to respond to our emails", "we always have to chase you",
-                  "nobody calls back", "you react only when we escalate"),
-        positive=("very responsive", "you come to us with ideas before we ask", "quick to respond",
-                  "a proactive account team"),
-        negated=(("not proactive enough", "negative"), ("never slow to respond", "positive"))),
+        negative=("slow to respond to our emails", "we always have to chase you to respond",
+                  "nobody responds or calls back", "you respond only when we escalate"),
+        positive=("very responsive", "quick to respond", "a responsive and proactive account team",
+                  "you respond before we even ask"),
+        negated=(("not responsive enough", "negative"), ("never slow to respond", "positive"))),
     "product_quality": dict(
         driver="satisfaction",
-        negative=("the platform is buggy", "frequent outages", "the quality has dropped",
-                  "too many defects in the last release", "the system crashes"),
-        positive=("a rock solid product", "a reliable platform", "excellent quality",
-                  "the system just works"),
-        negated=(("not reliable", "negative"), ("no outages this year", "positive"))),
+        negative=("the platform is buggy", "frequent platform outages", "the quality has dropped",
+                  "too many defects, the quality is poor", "the platform crashes"),
+        positive=("a rock solid platform", "a reliable platform", "excellent product quality",
+                  "the platform just works"),
+        negated=(("the platform is not reliable", "negative"), ("no platform outages this year", "positive"))),
     "innovation": dict(
         driver="leading_edge",
-        negative=("outdated technology", "the roadmap has stalled", "behind the competition",
-                  "no new features in years"),
-        positive=("always ahead of the curve", "innovative new features", "a great roadmap",
-                  "cutting edge technology"),
-        negated=(("not innovative", "negative"), ("never behind the competition", "positive"))),
+        negative=("no innovation, outdated technology", "the roadmap has stalled, no new features",
+                  "behind the competition on innovation", "no new features in years"),
+        positive=("always ahead of the curve with innovation", "innovative new features",
+                  "a great roadmap of new features", "cutting edge features"),
+        negated=(("not innovative", "negative"), ("never behind the competition on features", "positive"))),
     "relationship": dict(
         driver="feel_valued",
-        negative=("we feel like just a number", "our account manager changed three times",
-                  "you do not listen to us", "the relationship has gone cold"),
-        positive=("a great relationship with our account manager", "you really value us as a partner",
-                  "a trusted partner", "you listen to us"),
+        negative=("we feel like just a number to our account manager", "our account manager changed three times",
+                  "the account manager does not listen to us", "the relationship has gone cold"),
+        positive=("a great relationship with our account manager", "our account manager really values us",
+                  "a trusted relationship", "the account manager listens to us"),
         negated=(("not treated as a partner", "negative"), ("never feel like just a number", "positive"))),
     "support": dict(
         driver="commitment",
-        negative=("support tickets take weeks", "the helpdesk is useless", "support is hard to reach",
-                  "tickets get closed without a fix"),
-        positive=("the support team is fantastic", "the helpdesk resolves issues quickly",
-                  "great technical support"),
+        negative=("support tickets take weeks", "the support helpdesk is useless", "support is hard to reach",
+                  "support closes tickets without a fix"),
+        positive=("the support team is fantastic", "support resolves issues quickly", "great technical support"),
         negated=(("support is not helpful", "negative"), ("no problems with support", "positive"))),
 }
 #: Theme -> the driver whose rating drives its mentions.
@@ -116,7 +115,8 @@ THEME_DRIVERS = {t: spec["driver"] for t, spec in THEMES.items()}
 
 FILLER = ("We have been a customer since 2019.", "Thanks for asking.", "Happy to discuss further.",
           "This is my second survey this year.", "Our team uses it daily.", "Just my view.",
-          "Overall that is where we are.")
+          "Overall that is where we are.", "We have grown a lot recently.", "Looking forward to next year.",
+          "Speaking for my department.", "We run it in three countries.", "Answering on behalf of my team.")
 NEUTRAL_REMARKS = ("Nothing special to report.", "It is fine.", "As expected.", "About the same as last year.",
                    "We use it every day.", "Mixed feelings overall.")
 BLANK_LIKE = ("-", "n/a", "No comment", "none", ".")

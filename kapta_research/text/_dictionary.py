@@ -44,7 +44,7 @@ DEFAULT_DICTIONARY: dict[str, tuple[str, ...]] = {
                        "come to us with ideas"),
     "product_quality": ("quality", "bug", "bugs", "buggy", "outage", "outages", "downtime", "crash", "crashes",
                         "reliable", "unreliable", "reliability", "defect", "defects", "stable", "stability",
-                        "broken", "glitch", "glitches", "just works", "rock solid", "solid product"),
+                        "broken", "glitch", "glitches", "just works", "rock solid", "solid product", "platform"),
     "innovation": ("innovation", "innovative", "innovate", "roadmap", "new features", "feature", "features",
                    "outdated", "old fashioned", "ahead of the curve", "cutting edge", "leading edge",
                    "behind the competition", "modern", "legacy"),

@@ -17,12 +17,17 @@ Stability (Greene, O'Callaghan & Cunningham 2014, "How many topics?")
     the refits, in [0, 1] (1: every start finds the same theme).  Refits
     use at most ``stability_sample`` comments (a random subset, same
     vocabulary) so that the score costs seconds on large programmes.
+    Every fit stops after 400 iterations (scikit-learn's convergence warning
+    is silenced; a theme that has not settled shows a low stability).
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..errors import DataError
@@ -59,6 +64,12 @@ def fit_nmf(texts, *, n_themes: int, rng: np.random.Generator, n_seeds: int = 10
         raise DataError(f"{func}: NMF with n_themes={n_themes} needs more comments and words than themes; "
                         f"the comments have {X.shape[0]} rows and {X.shape[1]} distinct words.")
     seeds = rng.integers(0, 2 ** 31 - 1, n_seeds + 1)
+    with warnings.catch_warnings():  # 400 iterations at most; the stability score shows what that costs
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return _fit(X, terms, n_themes, seeds, rng, top_n, stability_sample)
+
+
+def _fit(X, terms, n_themes, seeds, rng, top_n, stability_sample):
     model = NMF(n_components=n_themes, init="nndsvda", random_state=int(seeds[0]), max_iter=400)
     W = model.fit_transform(X)
     H = model.components_
@@ -69,7 +80,7 @@ def fit_nmf(texts, *, n_themes: int, rng: np.random.Generator, n_seeds: int = 10
     sub = X
     if X.shape[0] > stability_sample:
         sub = X[np.sort(rng.choice(X.shape[0], stability_sample, replace=False))]
-    matched = np.empty((n_seeds, n_themes))
+    matched = np.empty((len(seeds) - 1, n_themes))
     for i, s in enumerate(seeds[1:]):
         refit = NMF(n_components=n_themes, init="random", random_state=int(s), max_iter=400).fit(sub)
         matched[i] = match_topics(H, refit.components_)

@@ -10,7 +10,8 @@ Method
 B2B supplement (``lexicon="b2b"``, the default)
     VADER was built on social-media text and misses the words B2B comments
     complain with ("expensive", "buggy", "outages", "bureaucratic", "slow")
-    while scoring "support" -- a department's name in B2B -- as positive.
+    while scoring "support" -- a department's name in B2B -- as positive
+    (likewise "credit" notes, "approval" steps and the "please" of "please fix").
     :data:`B2B_LEXICON` adds or overrides those words (valences on VADER's
     −4 ... +4 scale, set by us; "support" and "ticket" set to 0).
     ``lexicon="vader"`` uses the package's lexicon unchanged.  Both are
@@ -43,6 +44,8 @@ B2B_LEXICON = {
     "seamless": 1.8, "smooth": 1.2, "accurate": 1.2, "correct": 0.8, "simple": 0.8, "quickly": 0.6,
     "cheap": 0.5, "cold": -0.8, "stalled": -1.2, "support": 0.0, "supported": 0.0, "supports": 0.0,
     "ticket": 0.0, "tickets": 0.0, "issues": -1.0, "issue": -0.8, "bugs": -1.5, "defect": -1.5,
+    # B2B nouns and politeness that VADER scores as praise: "credit notes", "approval steps", "please fix"
+    "credit": 0.0, "approval": 0.0, "approvals": 0.0, "please": 0.0, "hello": 0.0,
 }
 
 
