@@ -17,6 +17,9 @@ from .html import (churn_rate_table_html, compare_table_html, cox_table_html, fi
                    importance_table_html, ipa_table_html, logrank_html, manifest_html, mix_table_html,
                    not_covered_html, nps_table_html, odds_ratio_table_html, predictive_table_html, rates_table_html, show,
                    table_html, title_html, skipped_html, transition_table_html)
+from .findings import leading_themes, text_findings, text_scope_lines
+from .html_text import (comment_scope_html, nmf_table_html, quotes_html, sentiment_table_html, theme_impact_table_html,
+                        themes_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
 from .xlsx import table_caption, write_tables_xlsx
 
@@ -26,4 +29,6 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "driver_findings", "driver_scope_lines", "importance_table_html", "transition_table_html",
            "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
            "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
-           "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx"]
+           "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx",
+           "text_findings", "text_scope_lines", "leading_themes", "comment_scope_html", "themes_table_html",
+           "theme_impact_table_html", "sentiment_table_html", "quotes_html", "nmf_table_html"]

@@ -14,8 +14,10 @@ Scrubbing (:func:`scrub_pii`)
     full names.  Scrubbing errs on the side of removing: a contact called
     "Will" blanks the word "Will" at the start of a sentence.
 Choice of quotes (:func:`quotes`)
-    Among the comments that mention a theme, per category: those that
-    mention the fewest themes first (a quote about one thing reads as
+    Among the comments that mention a theme, per category: with a sentiment
+    table, those whose tone fits the category first (a detractor's negative
+    comment, a promoter's positive one); then those that mention the fewest
+    themes (a quote about one thing reads as
     evidence for it), then comments of 40-240 characters before others, then
     the shortest, then table order -- deterministic, no random choice.
 """
@@ -107,7 +109,7 @@ def scrub_pii(texts, *, programme=None, names=(), account_names=False) -> pd.Ser
 
 
 def quotes(data, memberships, *, per_theme=3, by="category", programme=None, text="comment", outcome="ltr",
-           account_names=False, themes=None) -> pd.DataFrame:
+           account_names=False, themes=None, sentiment=None) -> pd.DataFrame:
     """Representative, anonymised comments per theme and category.
 
     Parameters
@@ -129,6 +131,11 @@ def quotes(data, memberships, *, per_theme=3, by="category", programme=None, tex
         Also scrub account names.
     themes : list of str, optional
         Only these themes (default all).
+    sentiment : DataFrame, optional
+        :func:`~kapta_research.text.sentiment` of ``data``; with
+        ``by="category"`` a detractor's negative comment and a promoter's
+        positive one rank before the others (the quote then shows why the
+        customer scored as they did).
 
     Returns
     -------
@@ -171,16 +178,24 @@ def quotes(data, memberships, *, per_theme=3, by="category", programme=None, tex
         raise ParameterError(f"The 'themes' parameter of {func} must name themes of the memberships "
                              f"({', '.join(mem.columns)}). Got {unknown[0]!r} instead.")
     raw = data.loc[mem.index, text].astype(str)
+    clean = scrub_pii(raw, programme=programme, account_names=account_names)
     frame = pd.DataFrame({"_group": group, "_k": mem.sum(axis=1).astype(int), "_len": raw.str.len(),
-                          "_pos": np.arange(len(mem))}, index=mem.index)
+                          "_pos": np.arange(len(mem)), "_quote": clean,
+                          "_pii": clean.str.contains(r"\[(?:email|phone|name|account)\]", regex=True).astype(int)},
+                         index=mem.index)
     frame["_fit"] = (~frame["_len"].between(40, 240)).astype(int)
+    frame["_tone"] = 0
+    if sentiment is not None and by == "category":
+        label = sentiment["label"].reindex(mem.index)
+        expected = frame["_group"].map({"detractor": "negative", "promoter": "positive"})
+        frame["_tone"] = (expected.notna() & (label != expected)).astype(int)
     label = "category" if by == "category" else (by or "group")
     rows = []
     for theme in names:
         sub = frame[mem[theme].to_numpy(bool) & frame["_group"].notna().to_numpy()]
         for key, g in sub.groupby("_group", sort=True):
-            top = g.sort_values(["_k", "_fit", "_len", "_pos"]).head(per_theme)
-            clean = scrub_pii(raw.loc[top.index], programme=programme, account_names=account_names)
-            for rank, (i, q) in enumerate(clean.items(), start=1):
-                rows.append({"theme": theme, label: key, "rank": rank, "quote": q, "n_themes": int(top.loc[i, "_k"])})
+            top = (g.sort_values(["_tone", "_k", "_pii", "_fit", "_len", "_pos"])
+                   .drop_duplicates("_quote").head(per_theme))
+            for rank, (q, k) in enumerate(zip(top["_quote"], top["_k"]), start=1):
+                rows.append({"theme": theme, label: key, "rank": rank, "quote": q, "n_themes": int(k)})
     return pd.DataFrame(rows, columns=["theme", label, "rank", "quote", "n_themes"])

@@ -89,6 +89,15 @@ class Themes(Result):
         self.n_excluded = self.n_blank + self.n_other_language
         self.stability = stability
 
+    @property
+    def scope(self) -> pd.DataFrame:
+        """Rows by comment status: ``status`` (English / other language / blank or none) and ``n``."""
+        labels = {"english": "English comment (analysed)", "other_language": "other language (out of scope)",
+                  "blank": "no comment or blank"}
+        counts = self.status.value_counts()
+        return pd.DataFrame({"status": list(labels.values()),
+                             "n": [int(counts.get(k, 0)) for k in labels]})
+
 
 def themes(data, *, text="comment", method="dictionary", dictionary=None, n_themes=8, random_state=None,
            cluster=None, confidence=0.95, n_seeds=10, stability_sample=20_000) -> Themes:
