@@ -21,10 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ._prepare import stem_text
+from ._prepare import stem, stem_text
 
 __all__ = ["DEFAULT_DICTIONARY", "NEGATORS", "check_dictionary", "padded_stems", "match_dictionary", "top_terms"]
 
@@ -57,7 +58,7 @@ DEFAULT_DICTIONARY: dict[str, tuple[str, ...]] = {
 
 #: Words that negate a phrase standing at most two words after them.
 NEGATORS = ("not", "no", "never", "without", "hardly", "nobody", "nothing", "none")
-_NEG = "(?:" + "|".join(NEGATORS) + r")(?: \S+){0,2} "
+_NEG = "(?:" + "|".join(sorted({stem(w) for w in NEGATORS})) + r")(?: \S+){0,2} "
 
 
 def check_dictionary(dictionary, *, func: str) -> dict[str, tuple[str, ...]]:
@@ -92,33 +93,38 @@ def padded_stems(texts: pd.Series) -> pd.Series:
     return " " + texts.map(stem_text) + " "
 
 
-def match_dictionary(stems: pd.Series, dictionary: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Memberships and negation flags (bool frames, one column per theme) of :func:`padded_stems`."""
+def match_dictionary(stems, dictionary: dict, index=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Memberships and negation flags (bool frames, one column per theme) of padded stems.
+
+    One regular-expression scan per theme: every match records whether a
+    negator preceded it; a theme is mentioned when it has a match and negated
+    when all its matches are.
+    """
+    idx = stems.index if index is None else index
+    stems = list(stems)
     member, negated = {}, {}
     for theme, words in dictionary.items():
-        pat = _pattern(words)
-        hit = stems.str.contains(f" {pat}(?= )", regex=True)
-        neg_hit = stems.str.contains(f" {_NEG}{pat}(?= )", regex=True)
-        # every mention negated: removing the negated mentions leaves none
-        rest = stems.str.replace(f" {_NEG}{pat}(?= )", " ", regex=True).str.contains(f" {pat}(?= )", regex=True)
-        member[theme] = hit.to_numpy(bool)
-        negated[theme] = (neg_hit & ~rest).to_numpy(bool)
-    idx = stems.index
+        pat = re.compile(f" (?:({_NEG[:-1]}) )?{_pattern(words)}(?= )")
+        found = [pat.findall(s) for s in stems]
+        member[theme] = np.array([bool(f) for f in found], dtype=bool)
+        negated[theme] = np.array([bool(f) and all(f) for f in found], dtype=bool)
     return pd.DataFrame(member, index=idx), pd.DataFrame(negated, index=idx)
 
 
-def top_terms(dictionary: dict, stems: pd.Series, memberships: pd.DataFrame, k: int = 5) -> dict[str, str]:
-    """The ``k`` dictionary phrases found most often in each theme's comments (comma-separated)."""
+def top_terms(dictionary: dict, stems, memberships: pd.DataFrame, k: int = 5) -> dict[str, str]:
+    """The ``k`` dictionary phrases found in most of each theme's comments (comma-separated)."""
+    stems = list(stems)
     out = {}
     for theme, words in dictionary.items():
-        sub = stems[memberships[theme].to_numpy(bool)]
-        counts = []
         by_stem = {}
         for w in words:
             by_stem.setdefault(stem_text(w), w)
-        for s, w in by_stem.items():
-            c = int(sub.str.contains(f" {re.escape(s)}(?= )", regex=True).sum()) if len(sub) else 0
-            counts.append((c, w))
-        counts.sort(key=lambda t: (-t[0], t[1]))
-        out[theme] = ", ".join(w for c, w in counts[:k] if c > 0)
+        pat = re.compile(f" ({_pattern(words)})(?= )")
+        counts = {}
+        for s, m in zip(stems, memberships[theme].to_numpy(bool)):
+            if m:
+                for hit in set(pat.findall(s)):
+                    counts[hit] = counts.get(hit, 0) + 1
+        ranked = sorted(((c, by_stem[h]) for h, c in counts.items()), key=lambda t: (-t[0], t[1]))
+        out[theme] = ", ".join(w for _, w in ranked[:k])
     return out

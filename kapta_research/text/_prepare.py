@@ -100,7 +100,10 @@ def detect_language(text: str) -> str:
     >>> detect_language("Der Preis ist viel zu hoch."), detect_language("The price is too high.")
     ('other', 'en')
     """
-    words = tokens(text)
+    return _language(tokens(text))
+
+
+def _language(words: list) -> str:
     foreign = sum(w in FOREIGN_STOP_WORDS for w in words)
     english = sum(w in ENGLISH_STOP_WORDS for w in words)
     return "other" if foreign >= 2 and foreign > english else "en"
@@ -117,9 +120,10 @@ class Prepared:
         ``"blank"``, ``"other_language"`` or ``"english"`` for every row of ``data``.
     """
 
-    def __init__(self, text: pd.Series, status: pd.Series):
+    def __init__(self, text: pd.Series, status: pd.Series, stems: list | None = None):
         self.text = text
         self.status = status
+        self.stems = stems
 
     @property
     def n_blank(self) -> int:
@@ -149,13 +153,16 @@ def prepare_comments(data, *, text: str, func: str) -> Prepared:
         raise DataError(f"{func}: comments must be text; found {int(bad.sum())} value(s) of another type",
                         file=source_of(data), column=text, rows=row_labels(data, bad),
                         values=list(col[bad]))
-    blank = np.array([_is_blank(v) for v in col], dtype=bool)
+    # one tokenisation per comment serves the blank rule, the language rule and the stems
+    toks = [tokens(v) if isinstance(v, str) else [] for v in col]
+    blank = np.array([not t or " ".join(t) in BLANK_MARKERS for t in toks], dtype=bool)
     if blank.all():
         raise DataError(f"{func}: every comment is blank ({len(col)} rows): there is no text to analyse",
                         file=source_of(data), column=text)
+    other = np.array([not b and _language(t) == "other" for t, b in zip(toks, blank)], dtype=bool)
     status = pd.Series("english", index=data.index, dtype=object)
     status[blank] = "blank"
-    lang = pd.Series([detect_language(v) if not b else "" for v, b in zip(col, blank)], index=data.index)
-    status[(lang == "other").to_numpy()] = "other_language"
-    keep = (status == "english").to_numpy()
-    return Prepared(col[keep].astype(str), status)
+    status[other] = "other_language"
+    keep = ~blank & ~other
+    stems = [" " + " ".join(stem(w) for w in t) + " " for t, k in zip(toks, keep) if k]
+    return Prepared(col[keep].astype(str), status, stems)

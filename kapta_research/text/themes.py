@@ -8,7 +8,7 @@ from .._result import Result
 from .._validation import check_choice, check_columns, check_confidence, check_int, check_random_state
 from ..errors import DataError, ParameterError
 from ..stats import clustered, design, intervals
-from ._dictionary import check_dictionary, match_dictionary, padded_stems, top_terms
+from ._dictionary import check_dictionary, match_dictionary, top_terms
 from ._nmf import fit_nmf
 from ._prepare import prepare_comments
 
@@ -174,8 +174,8 @@ def themes(data, *, text="comment", method="dictionary", dictionary=None, n_them
                         f"{prep.n_blank} blank); the text methods are English-only.", column=text)
     idx = prep.text.index
     if method == "dictionary":
-        stems = padded_stems(prep.text)
-        member, negated = match_dictionary(stems, dictionary)
+        stems = prep.stems
+        member, negated = match_dictionary(stems, dictionary, index=idx)
         terms = top_terms(dictionary, stems, member)
         names = list(dictionary)
         stability = np.full(len(names), np.nan)
