@@ -268,8 +268,32 @@ def _programme_health(programme, params) -> Plan:
     return Plan("programme-health", sections, segments=[] if by_seg else [seg])
 
 
+def _comments(programme, params) -> Plan:
+    """Study 06: every section needs English comments; sentiment by segment also the accounts' segment."""
+    why = ""
+    if not programme.provided("responses", "comment"):
+        why = "The comment sections need a comment column in the responses; none was given."
+    else:
+        from .text._prepare import _is_blank, detect_language
+        texts = [t for t in programme.responses["comment"] if isinstance(t, str) and not _is_blank(t)]
+        if not texts:
+            why = "Every comment is blank: there is no text to analyse."
+        elif all(detect_language(t) == "other" for t in texts):
+            why = "No comment is in English; the text methods are English-only."
+    seg = params.get("segment", "segment")
+    seg_why = why or _table_reason(programme, "accounts", seg, "Sentiment by segment needs",
+                                   f"the accounts' {seg.replace('_', ' ')}")
+    sections = [Section("themes", "Themes in the comments", not why, why),
+                Section("impact", "What each theme weighs in NPS", not why, why),
+                Section("sentiment", f"Sentiment by {seg.replace('_', ' ')}", not seg_why, seg_why),
+                Section("quotes", "In their own words", not why, why),
+                Section("nmf", "Themes found without a dictionary", not why, why)]
+    return Plan("what-customers-say", sections)
+
+
 _PLANNERS = {"nps-overview": _nps_overview, "key-drivers": _key_drivers, "churn-correlation": _churn}
 _PLANNERS["programme-health"] = _programme_health  # issue 11 (ops)
+_PLANNERS["what-customers-say"] = _comments  # issue 12 (text)
 
 
 def plan(study, programme, parameters: dict | None = None) -> Plan:

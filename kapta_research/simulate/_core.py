@@ -121,7 +121,7 @@ from scipy.special import expit
 from .._validation import check_int
 from ..schema import DRIVERS, ROLES
 from ._streams import component_rng
-from ._feedback import simulate_comments
+from ._feedback import comment_truth_file, simulate_comments
 from ._operations import simulate_employees, simulate_followups, simulate_voc
 
 __all__ = ["Truth", "simulate_programme", "write_programme", "CATEGORIES",
@@ -460,7 +460,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     responses["ltr"] = ltr
     for j, d in enumerate(DRIVERS):
         responses[d] = pd.array(ratings_obs[:, j], dtype="Int64")
-    responses["comment"] = simulate_comments(responses, cat, component_rng(seed, "comments"))
+    responses["comment"], truth.comments = simulate_comments(responses, cat, component_rng(seed, "comments"),
+                                                             contacts=contacts, accounts=accounts)
 
     # ---- follow-ups and VOC interviews (their own random streams) -------
     followups = simulate_followups(responses, cat, accounts, truth,
@@ -519,4 +520,5 @@ def write_programme(tables: dict, truth: Truth, folder) -> list[Path]:
     lpath = folder / "truth_latent.csv"
     truth.latent.to_csv(lpath, index=False, lineterminator="\n", float_format="%.10g")
     written.append(lpath)
+    written += comment_truth_file(truth, folder)   # truth_comments.csv (see ._feedback)
     return written
