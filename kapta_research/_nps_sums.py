@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import rules
 from .stats import design, intervals, resample
 
 #: Sum columns of the sufficient-statistics table, categories in the order det, pas, pro.
@@ -37,13 +38,30 @@ SUM_COLUMNS = ("n_missing", *K_COLS, *S_COLS, *Q_COLS, "w_min", "w_max")
 _CODES = np.array([-1.0, 0.0, 1.0])
 
 
+def score_slots(scores) -> np.ndarray:
+    """Slot of each 0-10 score: 0 detractor, 1 passive, 2 promoter, 3 missing (int8, one pass each)."""
+    v = np.asarray(scores)
+    slot = (v > rules.DETRACTOR_MAX).astype(np.int8)
+    slot += v > rules.PASSIVE_MAX
+    if v.dtype.kind == "f":
+        slot[np.isnan(v)] = 3
+    return slot
+
+
+def code_slots(x) -> np.ndarray:
+    """Slots of category codes −1/0/1 (NaN missing)."""
+    x = np.asarray(x, dtype=float)
+    return np.where(np.isnan(x), 3, np.nan_to_num(x, nan=0.0) + 1).astype(np.int8)
+
+
 def sums_from_rows(x, w, group, cluster_rank, *, weighted: bool) -> pd.DataFrame:
     """Per-(group, cluster) sums of rows: one factorisation and one bincount per sum.
 
     Parameters
     ----------
-    x : ndarray of float
-        Category codes −1/0/1, NaN for a missing score.
+    x : ndarray
+        Category codes −1/0/1 (NaN for a missing score) as floats, or the
+        slots of :func:`score_slots` (int8).
     w : ndarray of float or None
         Weights (None: all 1).
     group : ndarray of int
@@ -59,16 +77,25 @@ def sums_from_rows(x, w, group, cluster_rank, *, weighted: bool) -> pd.DataFrame
     """
     group = np.asarray(group, dtype=np.int64)
     # slot per row: 0 det, 1 pas, 2 pro, 3 missing score, 4 scored with weight 0 (ignored)
-    slot = np.where(np.isnan(x), 3, np.nan_to_num(x, nan=0.0) + 1).astype(np.int8)
+    slot = x if (isinstance(x, np.ndarray) and x.dtype == np.int8) else code_slots(x)
     if weighted:
         slot = np.where((slot < 3) & ~(w > 0), 4, slot).astype(np.int8)
     if cluster_rank is None:
         key, uniq = group, None
         n_pairs = int(group.max()) + 1 if len(group) else 0
     else:
+        cluster_rank = np.asarray(cluster_rank, dtype=np.int64)
         n_c = int(cluster_rank.max()) + 1 if len(cluster_rank) else 1
-        codes, uniq = pd.factorize(group * n_c + np.asarray(cluster_rank, dtype=np.int64), sort=True)
-        key, n_pairs = codes, len(uniq)
+        home = np.zeros(n_c, dtype=np.int64)
+        home[cluster_rank] = group
+        if (home[cluster_rank] == group).all():
+            # every cluster lies in one group (accounts within segments): the cluster is the pair
+            # (`_pair_order` then sorts the pairs by group), no factorisation of pairs needed
+            key, n_pairs = cluster_rank, n_c
+            uniq = home * n_c + np.arange(n_c)
+        else:
+            codes, uniq = pd.factorize(group * n_c + cluster_rank, sort=False)
+            key, n_pairs = codes, len(uniq)
     bins = key.astype(np.int64) * 5 + slot
     k = np.bincount(bins, minlength=5 * n_pairs).reshape(n_pairs, 5).astype(np.int64)
     out = {"n_missing": k[:, 3]}
@@ -91,10 +118,12 @@ def sums_from_rows(x, w, group, cluster_rank, *, weighted: bool) -> pd.DataFrame
             out[S_COLS[j]] = out[Q_COLS[j]] = k[:, j].astype(float)
         out["w_min"] = out["w_max"] = np.ones(n_pairs)
     if uniq is None:
-        grp, c = np.arange(n_pairs), np.full(n_pairs, -1)
-    else:
-        grp, c = uniq // n_c, uniq % n_c
-    return pd.DataFrame({"_grp": grp, "_c": c, **out})
+        return pd.DataFrame({"_grp": np.arange(n_pairs), "_c": np.full(n_pairs, -1), **out})
+    order = np.argsort(uniq, kind="stable")   # by (group, cluster rank)
+    uniq = uniq[order]
+    frame = pd.DataFrame({"_grp": uniq // n_c, "_c": uniq % n_c,
+                          **{k: v[order] for k, v in out.items()}})
+    return frame
 
 
 def group_stats(k, s, q, w_min, w_max, *, clustered_: bool, method: str, confidence: float,
@@ -174,8 +203,8 @@ def group_stats(k, s, q, w_min, w_max, *, clustered_: bool, method: str, confide
 
 def rank_labels(uniques) -> np.ndarray:
     """Rank of each distinct cluster label in text order (the canonical cluster order)."""
-    text = pd.Index(uniques).astype(str)
-    order = np.argsort(np.asarray(text, dtype=object), kind="stable")
+    text = pd.Index(uniques).astype("str")
+    order = np.asarray(text.argsort(kind="stable"))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank

@@ -369,8 +369,12 @@ def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
     check_dataframe(data, func=func)
     check_columns(data, [outcome, *by, *([weights] if weights else []), *([cluster] if cluster else [])],
                   func=func)
-    values = check_numeric(data, outcome, func=func, low=0, high=10, integer=True)
-    x = rules.category_codes(values.to_numpy())
+    raw = data[outcome]
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu" and len(raw) and 0 <= raw.min() <= raw.max() <= 10:
+        values = raw.to_numpy()   # whole numbers in range: nothing to check, no float copy
+    else:
+        values = check_numeric(data, outcome, func=func, low=0, high=10, integer=True).to_numpy()
+    x = _nps_sums.score_slots(values)
     w = None
     if weights is not None:
         ws = check_numeric(data, weights, func=func)
@@ -397,9 +401,10 @@ def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
     sums = _nps_sums.sums_from_rows(x, w, gid, crank, weighted=w is not None)
 
     def rows_of(i):   # valid rows of group i in table order (the respondent bootstrap only)
-        keep = (gid == i) & ~np.isnan(x)
+        keep = (gid == i) & (x < 3)
         wi = np.ones(int(keep.sum())) if w is None else w[keep]
-        return x[keep][wi > 0], wi[wi > 0]
+        xi = x[keep].astype(float) - 1.0
+        return xi[wi > 0], wi[wi > 0]
     return keys, sums, rows_of
 
 

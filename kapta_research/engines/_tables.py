@@ -143,7 +143,7 @@ def connect(location, *, spark=None) -> EngineSource:
     >>> connect("no/such/folder")
     Traceback (most recent call last):
     ...
-    kapta_research.errors.DataError: no Parquet file or folder at no/such/folder...
+    kapta_research.errors.DataError: file no/such/folder: no Parquet file or folder at no/such/folder
     """
     loc = str(location)
     ibis = _ibis()
