@@ -165,8 +165,14 @@ def connect(location, *, spark=None) -> EngineSource:
         if not path.is_file():
             raise DataError(f"DuckDB database not found: {loc}", file=loc)
         con = ibis.duckdb.connect(str(path), read_only=True)
-        return EngineSource("duckdb", loc, con, {t: t for t in con.list_tables()})
+        return EngineSource("duckdb", loc, con, {t: t for t in _duckdb_tables(con)})
     return EngineSource("parquet", loc, ibis.duckdb.connect(), _parquet_tables(path, loc))
+
+
+def _duckdb_tables(con) -> list[str]:
+    # ibis 12's list_tables calls DuckDBPyConnection.fetch_arrow_table, which duckdb 2.0 removed
+    rows = con.con.execute("select distinct table_name from information_schema.tables").fetchall()
+    return sorted(r[0] for r in rows)
 
 
 def is_engine_location(location) -> bool:
