@@ -29,12 +29,17 @@ def check_scores(t, column: str, *, func: str, low=0, high=10, integer=True) -> 
     y = t[column]
     if not y.type().is_numeric():
         raise DataError(f"values are not numbers (column type {y.type()})", file=describe(t), column=column)
-    bad = y.notnull() & ((y < low) | (y > high))
-    if integer:
-        bad = bad | (y.notnull() & (y.cast("float64") != y.cast("float64").floor()))
+    bad = _bad_scores(y, low=low, high=high, integer=integer)
     if int(t.filter(bad).count().execute()):
         raise DataError(f"values must be between {low} and {high} and whole numbers", file=describe(t),
                         column=column, values=_bad_values(t, bad, column))
+
+
+def _bad_scores(y, *, low=0, high=10, integer=True):
+    bad = y.notnull() & ((y < low) | (y > high))
+    if integer:
+        bad = bad | (y.notnull() & (y.cast("float64") != y.cast("float64").floor()))
+    return bad
 
 
 def nps_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
@@ -52,15 +57,26 @@ def nps_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
         raise ParameterError(f"{func}: the respondent bootstrap of weighted data needs the rows; on an "
                              "engine table give cluster= (the account bootstrap runs on per-account sums) "
                              "or another method.")
-    check_scores(t, outcome, func=func)
+    # every check in one aggregate query (a Spark job costs seconds); examples only on failure
     y = t[outcome]
-    if weights is not None:
-        w = t[weights].cast("float64")
-        bad = w.isnull() | (w < 0) | w.isnan() | w.isinf()
-        if int(t.filter(bad).count().execute()):
-            raise DataError("weights must be finite and non-negative", file=describe(t), column=weights,
-                            values=_bad_values(t, bad, weights))
-    if cluster is not None and int(t.filter(t[cluster].isnull()).count().execute()):
+    if not y.type().is_numeric():
+        raise DataError(f"values are not numbers (column type {y.type()})", file=describe(t), column=outcome)
+    bad_y = _bad_scores(y)
+    w = t[weights].cast("float64") if weights is not None else None
+    bad_w = (w.isnull() | (w < 0) | w.isnan() | w.isinf()) if w is not None else None
+    checks = {"bad_y": bad_y.cast("int64").sum()}
+    if w is not None:
+        checks["bad_w"] = bad_w.cast("int64").sum()
+    if cluster is not None:
+        checks["no_g"] = t[cluster].isnull().cast("int64").sum()
+    found = t.aggregate(**checks).execute().iloc[0].fillna(0)
+    if found["bad_y"]:
+        raise DataError("values must be between 0 and 10 and whole numbers", file=describe(t),
+                        column=outcome, values=_bad_values(t, bad_y, outcome))
+    if w is not None and found["bad_w"]:
+        raise DataError("weights must be finite and non-negative", file=describe(t), column=weights,
+                        values=_bad_values(t, bad_w, weights))
+    if cluster is not None and found["no_g"]:
         raise DataError("cluster ids are missing", file=describe(t), column=cluster)
     cat = ibis.cases((y <= rules.DETRACTOR_MAX, 0), (y <= rules.PASSIVE_MAX, 1), else_=2)
     valid = y.notnull() if weights is None else y.notnull() & (w > 0)
