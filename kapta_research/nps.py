@@ -183,14 +183,7 @@ def _prepare(data, *, score, by, weights, cluster, func):
     check_columns(data, needed, func=func)
     values = check_numeric(data, score, func=func, low=0, high=10, integer=True)
     x = pd.Series(rules.category_codes(values.to_numpy()), index=data.index)
-    if weights is not None:
-        w = check_numeric(data, weights, func=func)
-        bad = (w < 0) | ~np.isfinite(w)
-        if bad.any():
-            raise DataError("weights must be finite and non-negative", file=source_of(data),
-                            column=weights, rows=row_labels(data, bad), values=list(data[weights][bad]))
-    else:
-        w = pd.Series(1.0, index=data.index)
+    w = _checked_weights(data, weights, func=func) if weights is not None else pd.Series(1.0, index=data.index)
     if cluster is not None and data[cluster].isna().any():
         miss = data[cluster].isna()
         raise DataError("cluster ids are missing", file=source_of(data), column=cluster,
@@ -201,6 +194,16 @@ def _prepare(data, *, score, by, weights, cluster, func):
     if cluster is not None:
         frame["_g"] = data[cluster].astype(str)
     return frame, by
+
+
+def _checked_weights(data, weights: str, *, func: str) -> pd.Series:
+    """The weights column as floats; negative or non-finite weights are a DataError naming the rows."""
+    w = check_numeric(data, weights, func=func)
+    bad = (w < 0) | ~np.isfinite(w)
+    if bad.any():
+        raise DataError("weights must be finite and non-negative", file=source_of(data),
+                        column=weights, rows=row_labels(data, bad), values=list(data[weights][bad]))
+    return w
 
 
 def _suppression(n: int, n_clusters: int | None, *, min_n: int, min_accounts: int) -> str | None:
@@ -377,12 +380,7 @@ def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
     x = _nps_sums.score_slots(values)
     w = None
     if weights is not None:
-        ws = check_numeric(data, weights, func=func)
-        bad = (ws < 0) | ~np.isfinite(ws)
-        if bad.any():
-            raise DataError("weights must be finite and non-negative", file=source_of(data),
-                            column=weights, rows=row_labels(data, bad), values=list(data[weights][bad]))
-        w = ws.to_numpy(float)
+        w = _checked_weights(data, weights, func=func).to_numpy(float)
     crank = None
     if cluster is not None:
         miss = data[cluster].isna()
