@@ -16,10 +16,11 @@ __all__ = ["DataError", "KaptaError", "ParameterError", "Programme", "ProgrammeE
            "load_programme", "load_sample", "metrics", "nps", "quality", "report", "simulate",
            "studies", "plots", "drivers", "churn", "coverage", "text", "__version__"]
 __all__ += ["operations"]  # issue 11 (ops)
+__all__ += ["engines"]  # issue 13
 
 
 def __getattr__(name):  # heavier modules load on first use
     import importlib
-    if name in ("plots", "drivers", "churn", "runner", "coverage", "operations", "text"):
+    if name in ("plots", "drivers", "churn", "runner", "coverage", "operations", "text", "engines"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'kapta_research' has no attribute {name!r}")

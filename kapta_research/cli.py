@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study", help="study name (e.g. nps-overview) or number (01)")
     p.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="set a parameter (repeatable); lists as a,b,c")
-    p.add_argument("--data", help="programme folder, programme.yaml or .duckdb file")
+    p.add_argument("--data", help="programme folder, programme.yaml, .duckdb file, or engine data: a Parquet "
+                                  "file or glob, spark:, an Ibis URL (see README, Engines)")
     p.add_argument("--output", help="reports folder (default: reports/)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF")
     p.set_defaults(func=_cmd_run)

@@ -54,7 +54,8 @@ from ._validation import (check_choice, check_columns, check_confidence, check_d
                           check_int, check_number, check_numeric, check_random_state, row_labels,
                           source_of)
 from .errors import DataError, ParameterError
-from .stats import clustered, design, intervals, resample
+from . import _engine_hook, _nps_sums
+from .stats import intervals, resample
 
 __all__ = ["classify", "nps", "compare", "group_gaps", "mix_contrasts", "protect_groups", "CATEGORIES", "METHODS",
            "score_interval"]
@@ -139,65 +140,33 @@ def score_interval(pro: float, pas: float, det: float, *, confidence: float = 0.
 
 
 def _group_stats(x, w, g, *, method, confidence, n_boot, rng):
-    """Estimate for one group: x in {-1,0,1}, weights w, cluster labels g (or None)."""
-    W = w.sum()
-    srs = clustered.ratio_mean_variance(x, w)
-    m = srs.estimate
-    pro, pas, det = float(w[x == 1].sum()), float(w[x == 0].sum()), float(w[x == -1].sum())
-    p_pro, p_det = pro / W, det / W
-    n = len(x)
-    v_srs = srs.variance
+    """Estimate for one group: x in {-1,0,1}, weights w, cluster labels g (or None).
+
+    The rows are reduced to their per-cluster sums and handed to the one
+    estimator, :func:`kapta_research._nps_sums.group_stats` (the engines use it too).
+    """
+    x, w = np.asarray(x, float), np.asarray(w, float)
     if g is None:
-        var, G, dfree = v_srs, n, None
+        codes = np.zeros(len(x), dtype=np.int64)
     else:
-        g_idx, G = clustered.cluster_codes(g)
-        var = clustered.ratio_mean_variance(x, w, cluster=g).variance
-        dfree = G - 1
-    deff = design.design_effect(var, v_srs)
-    se = float(np.sqrt(var)) if np.isfinite(var) else np.nan
-    out = dict(n_clusters=G, promoters_w=pro, nps=m, se=np.nan, ci_low=np.nan, ci_high=np.nan,
-               pct_promoters=p_pro, pct_passives=pas / W, pct_detractors=p_det, design_effect=deff)
-    if g is not None and G < 2:
-        # one cluster: the between-cluster variation cannot be estimated
-        return out
-    if method == "wald":
-        lo, hi = intervals.wald_interval(m, se, confidence=confidence, df=dfree)
-    elif method in ("adjusted_wald", "score"):
-        # z on the effective-n scale, which carries weighting, clustering and the t(G-1) correction
-        # (stats.design.interval_n); no variation at all: the worst case, intra-cluster correlation 1
-        if g is None and np.all(w == w[0]):
-            n_eff = float(n)
-        else:
-            n_eff = design.interval_n(
-                n, var, intervals.nps_srs_variance(p_pro, p_det), n_clusters=None if g is None else G,
-                confidence=confidence,
-                worst_case=None if g is None else design.worst_case_design_effect(w, g_idx, G))
-        # weighted counts rescaled to the effective n
-        c_pro, c_pas, c_det = (pro / W * n_eff, pas / W * n_eff, det / W * n_eff)
-        if method == "score":
-            lo, hi = intervals.nps_score_interval(c_pro, c_pas, c_det, confidence=confidence)
-        else:
-            lo, hi = intervals.nps_adjusted_wald_interval(c_pro, c_pas, c_det, confidence=confidence)
-    elif g is None and n < 2:  # bootstrap of a single respondent: every replicate is that respondent
-        lo = hi = m
-        se = 0.0
-    else:  # bootstrap: respondents, or whole clusters
-        if g is None:
-            num, den, codes = w * x, w, None
-        else:
-            num = clustered.cluster_sums(w * x, g_idx, G)
-            den = clustered.cluster_sums(w, g_idx, G)
-            codes = np.arange(G)
-        boot = resample.cluster_bootstrap(
-            lambda counts: ((counts @ num) / (counts @ den), np.ones(len(counts), dtype=bool)),
-            codes, G, n_boot=n_boot, random_state=rng, vectorized=True, func="nps")
-        lo, hi = boot.interval(confidence)
-        se = float(boot.replicates.std(ddof=1))
-    # Wald, adjusted Wald and bootstrap can overshoot the bounds at extreme mixes (documented);
-    # the score interval, the default, respects them by construction
-    lo, hi = max(float(lo), -1.0), min(float(hi), 1.0)
-    out.update(se=se, ci_low=lo, ci_high=hi)
-    return out
+        raw, uniq = pd.factorize(np.asarray(g, dtype=object), sort=False)
+        codes = _nps_sums.rank_labels(uniq)[raw]
+    sums = _nps_sums.sums_from_rows(x, w, np.zeros(len(x), dtype=np.int64),
+                                    None if g is None else codes, weighted=True)
+    st = _nps_sums.group_stats(*_sum_arrays(sums), clustered_=g is not None, method=method,
+                               confidence=confidence, n_boot=n_boot, rng=rng,
+                               rows=None if g is not None else (x, w))
+    st["promoters_w"] = float(w[x == 1].sum())
+    return st
+
+
+def _sum_arrays(sums: pd.DataFrame):
+    """(k, s, q, w_min, w_max) arrays of the valid clusters of one group's sums."""
+    k = sums[list(_nps_sums.K_COLS)].to_numpy()
+    keep = k.sum(axis=1) > 0
+    return (k[keep], sums[list(_nps_sums.S_COLS)].to_numpy(float)[keep],
+            sums[list(_nps_sums.Q_COLS)].to_numpy(float)[keep], sums["w_min"].to_numpy(float)[keep],
+            sums["w_max"].to_numpy(float)[keep])
 
 
 def _prepare(data, *, score, by, weights, cluster, func):
@@ -214,14 +183,7 @@ def _prepare(data, *, score, by, weights, cluster, func):
     check_columns(data, needed, func=func)
     values = check_numeric(data, score, func=func, low=0, high=10, integer=True)
     x = pd.Series(rules.category_codes(values.to_numpy()), index=data.index)
-    if weights is not None:
-        w = check_numeric(data, weights, func=func)
-        bad = (w < 0) | ~np.isfinite(w)
-        if bad.any():
-            raise DataError("weights must be finite and non-negative", file=source_of(data),
-                            column=weights, rows=row_labels(data, bad), values=list(data[weights][bad]))
-    else:
-        w = pd.Series(1.0, index=data.index)
+    w = _checked_weights(data, weights, func=func) if weights is not None else pd.Series(1.0, index=data.index)
     if cluster is not None and data[cluster].isna().any():
         miss = data[cluster].isna()
         raise DataError("cluster ids are missing", file=source_of(data), column=cluster,
@@ -232,6 +194,16 @@ def _prepare(data, *, score, by, weights, cluster, func):
     if cluster is not None:
         frame["_g"] = data[cluster].astype(str)
     return frame, by
+
+
+def _checked_weights(data, weights: str, *, func: str) -> pd.Series:
+    """The weights column as floats; negative or non-finite weights are a DataError naming the rows."""
+    w = check_numeric(data, weights, func=func)
+    bad = (w < 0) | ~np.isfinite(w)
+    if bad.any():
+        raise DataError("weights must be finite and non-negative", file=source_of(data),
+                        column=weights, rows=row_labels(data, bad), values=list(data[weights][bad]))
+    return w
 
 
 def _suppression(n: int, n_clusters: int | None, *, min_n: int, min_accounts: int) -> str | None:
@@ -280,19 +252,23 @@ def protect_groups(subsets, reasons, *, clustered: bool, min_n: int, min_account
         The reasons after complementary suppression (:data:`COMPLEMENTARY_REASON`
         for the groups hidden to protect a smaller one).
     """
+    sizes = [_group_size(sub, clustered) for sub in subsets]
+
+    def pooled(hidden):
+        return _group_size(pd.concat([subsets[i] for i in hidden]), clustered)
+
+    return _protect(sizes, pooled, reasons, min_n=min_n, min_accounts=min_accounts)
+
+
+def _protect(sizes, pooled, reasons, *, min_n: int, min_accounts: int) -> list:
+    """:func:`protect_groups` on group sizes ``(n, n_clusters)``; ``pooled(indices)`` sizes a union."""
     reasons = list(reasons)
     hidden = [i for i, r in enumerate(reasons) if r]
     if not hidden:
         return reasons
-
-    def pooled_reason():
-        pooled = pd.concat([subsets[i] for i in hidden])
-        n, g = _group_size(pooled, clustered)
-        return _suppression(n, g, min_n=min_n, min_accounts=min_accounts)
-
     shown = sorted((i for i, r in enumerate(reasons) if not r),
-                   key=lambda i: (*(lambda n, g: (g or 0, n))(*_group_size(subsets[i], clustered)), i))
-    while shown and pooled_reason():
+                   key=lambda i: (sizes[i][1] or 0, sizes[i][0], i))
+    while shown and _suppression(*pooled(hidden), min_n=min_n, min_accounts=min_accounts):
         i = shown.pop(0)
         reasons[i] = COMPLEMENTARY_REASON
         hidden.append(i)
@@ -375,33 +351,107 @@ def nps(data, *, outcome="ltr", by=None, weights=None, cluster=None, confidence=
     check_choice(method, METHODS, name="method", func=func)
     n_boot = check_int(n_boot, name="n_boot", func=func, low=100)
     rng = check_random_state(random_state, func=func)
-    frame, by = _prepare(data, score=outcome, by=by, weights=weights, cluster=cluster, func=func)
-    groups = [((), frame)] if not by else frame.groupby(by, dropna=False, sort=True, observed=True)
-    groups = [(key, sub, sub[sub["_x"].notna() & (sub["_w"] > 0)]) for key, sub in groups]
-    reasons = [_suppression(*_group_size(s, cluster is not None), min_n=min_n, min_accounts=min_accounts)
-               for _, _, s in groups]
-    reasons = protect_groups([s for _, _, s in groups], reasons, clustered=cluster is not None,
-                             min_n=min_n, min_accounts=min_accounts)
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if cluster is not None and not isinstance(cluster, str):
+        raise ParameterError(f"The 'cluster' parameter of {func} must be a column name (str) or None. "
+                             f"Got {cluster!r} instead.")
+    if _engine_hook.is_engine_table(data):   # DuckDB / Parquet / Spark: the sums come from the engine
+        from .engines import nps_sums
+        keys, sums, rows_of = nps_sums(data, outcome=outcome, by=by, weights=weights, cluster=cluster,
+                                       method=method, func=func)
+    else:
+        keys, sums, rows_of = _sums_in_memory(data, outcome=outcome, by=by, weights=weights,
+                                              cluster=cluster, func=func)
+    return _table_from_sums(keys, sums, by, clustered_=cluster is not None, method=method,
+                            confidence=confidence, min_n=min_n, min_accounts=min_accounts, n_boot=n_boot,
+                            rng=rng, rows_of=rows_of)
+
+
+def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
+    """Group keys, per-(group, cluster) sums and a row getter of a DataFrame (one pass, no per-group loop)."""
+    check_dataframe(data, func=func)
+    check_columns(data, [outcome, *by, *([weights] if weights else []), *([cluster] if cluster else [])],
+                  func=func)
+    raw = data[outcome]
+    if isinstance(raw.dtype, np.dtype) and raw.dtype.kind in "iu" and len(raw) and 0 <= raw.min() <= raw.max() <= 10:
+        values = raw.to_numpy()   # whole numbers in range: nothing to check, no float copy
+    else:
+        values = check_numeric(data, outcome, func=func, low=0, high=10, integer=True).to_numpy()
+    x = _nps_sums.score_slots(values)
+    w = None
+    if weights is not None:
+        w = _checked_weights(data, weights, func=func).to_numpy(float)
+    crank = None
+    if cluster is not None:
+        miss = data[cluster].isna()
+        if miss.any():
+            raise DataError("cluster ids are missing", file=source_of(data), column=cluster,
+                            rows=row_labels(data, miss), values=list(data[cluster][miss]))
+        codes, uniq = pd.factorize(data[cluster], sort=False)
+        crank = _nps_sums.rank_labels(uniq)[codes]
+    if by:
+        gb = data.groupby(by, dropna=False, sort=True, observed=True)
+        gid = gb.ngroup().to_numpy(np.int64)
+        idx = gb.size().index
+        keys = list(idx) if len(by) > 1 else [(k,) for k in idx]
+    else:
+        gid, keys = np.zeros(len(data), dtype=np.int64), [()]
+    sums = _nps_sums.sums_from_rows(x, w, gid, crank, weighted=w is not None)
+
+    def rows_of(i):   # valid rows of group i in table order (the respondent bootstrap only)
+        keep = (gid == i) & (x < 3)
+        wi = np.ones(int(keep.sum())) if w is None else w[keep]
+        xi = x[keep].astype(float) - 1.0
+        return xi[wi > 0], wi[wi > 0]
+    return keys, sums, rows_of
+
+
+def _table_from_sums(keys, sums, by, *, clustered_, method, confidence, min_n, min_accounts, n_boot, rng,
+                     rows_of=None) -> pd.DataFrame:
+    """The :func:`nps` table from group keys and per-(group, cluster) sums (sorted by group)."""
+    K = len(keys)
+    grp = sums["_grp"].to_numpy(np.int64)
+    bounds = np.searchsorted(grp, np.arange(K + 1))
+    k = sums[list(_nps_sums.K_COLS)].to_numpy(np.int64)
+    s_, q_ = (sums[list(c)].to_numpy(float) for c in (_nps_sums.S_COLS, _nps_sums.Q_COLS))
+    w_min, w_max = sums["w_min"].to_numpy(float), sums["w_max"].to_numpy(float)
+    valid = k.sum(axis=1) > 0
+    n_g = np.bincount(grp, weights=k.sum(axis=1), minlength=K).astype(np.int64)
+    n_miss = np.bincount(grp, weights=sums["n_missing"].to_numpy(float), minlength=K).astype(np.int64)
+    nc_g = np.bincount(grp[valid], minlength=K)
+    sizes = [(int(n_g[i]), int(nc_g[i]) if clustered_ else None) for i in range(K)]
+    c_all = sums["_c"].to_numpy(np.int64)
+
+    def pooled(hidden):
+        n = sum(sizes[i][0] for i in hidden)
+        if not clustered_:
+            return n, None
+        return n, len(np.unique(c_all[np.isin(grp, hidden) & valid]))
+
+    reasons = _protect(sizes, pooled, [_suppression(*sz, min_n=min_n, min_accounts=min_accounts)
+                                       for sz in sizes], min_n=min_n, min_accounts=min_accounts)
     rows = []
-    for (key, sub, s), reason in zip(groups, reasons):
-        key = key if isinstance(key, tuple) else (key,)
+    for i, (key, reason) in enumerate(zip(keys, reasons)):
         row = dict(zip(by, key))
-        n = int(len(s))
-        x = s["_x"].to_numpy()
         if reason:
             row.update(suppressed=True, suppressed_reason=reason, method=method)
             rows.append(row)
             continue
-        st = _group_stats(x, s["_w"].to_numpy(float), s["_g"].to_numpy() if cluster else None,
-                          method=method, confidence=confidence, n_boot=n_boot, rng=rng)
+        sl = slice(bounds[i], bounds[i + 1])
+        keep = valid[sl]
+        st = _nps_sums.group_stats(
+            k[sl][keep], s_[sl][keep], q_[sl][keep], w_min[sl][keep], w_max[sl][keep],
+            clustered_=clustered_, method=method, confidence=confidence, n_boot=n_boot, rng=rng,
+            rows=rows_of(i) if (rows_of is not None and method == "bootstrap" and not clustered_) else None)
+        kk = k[sl].sum(axis=0)
         row.update(
-            n=n, n_missing=int(sub["_x"].isna().sum()),
-            n_clusters=int(st["n_clusters"]), promoters=int((x == 1).sum()),
-            passives=int((x == 0).sum()), detractors=int((x == -1).sum()),
+            n=sizes[i][0], n_missing=int(n_miss[i]),
+            n_clusters=int(st["n_clusters"]), promoters=int(kk[2]),
+            passives=int(kk[1]), detractors=int(kk[0]),
             pct_promoters=100 * st["pct_promoters"], pct_passives=100 * st["pct_passives"],
             pct_detractors=100 * st["pct_detractors"], nps=100 * st["nps"], se=100 * st["se"],
             ci_low=100 * st["ci_low"], ci_high=100 * st["ci_high"],
-            design_effect=st["design_effect"] if cluster else 1.0, method=method, suppressed=False,
+            design_effect=st["design_effect"] if clustered_ else 1.0, method=method, suppressed=False,
             suppressed_reason=None)
         rows.append(row)
     out = pd.DataFrame(rows, columns=[*by, *NPS_COLUMNS])

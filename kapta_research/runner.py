@@ -69,6 +69,7 @@ def build_manifest(study, parameters: dict, programme, run_id: str) -> dict:
         "seed": parameters.get("seed", "none (study uses no randomness)"),
         "data": programme.location,
         "data_sha256": programme.data_hash,
+        "engine": getattr(programme, "engine", "") or f"pandas {version('pandas')}",
         "git_revision": _git_revision(),
         "packages": _versions(),
         "platform": platform.platform(),

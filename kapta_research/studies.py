@@ -203,6 +203,8 @@ def resolve_data(path: str) -> str:
     >>> resolve_data("data/sample") == str(SAMPLE_DIR)
     True
     """
+    if str(path).startswith("spark:") or "://" in str(path):
+        return str(path)   # an engine location (kapta_research.engines), not a path
     p = Path(path).expanduser()
     if not p.is_absolute():
         p = (Path.cwd() / p) if (Path.cwd() / p).exists() else PROJECT_DIR / p

@@ -127,6 +127,8 @@ class Programme:
     supplied: dict = field(default_factory=dict)
     #: the optional employee NPS survey (last, with a default, so Programme(accounts=..., ...) still works)
     employees: pd.DataFrame = field(default_factory=lambda: _empty_table("employees"))
+    #: the engine that read the data and its version ("duckdb 2.0.0", "pyspark 4.3.0"); "" for pandas
+    engine: str = ""
 
     def __post_init__(self):
         if not self.supplied:  # built by hand (e.g. from simulate): a table with rows counts as given
@@ -353,8 +355,17 @@ def load_programme(location) -> Programme:
     >>> len(prog.accounts)
     300
     """
-    location = Path(location)
-    raw, specs, scales, name, notes, dropped = _raw_tables(location)
+    engine, engine_hash = "", ""
+    if _engine_location(location):   # Parquet file/glob, spark:, an engine URL: read by an engine
+        from ..engines._programme import raw_tables as engine_tables
+        raw, specs, scales, name, notes, dropped, engine, engine_hash = engine_tables(str(location))
+        location = Path(str(location)) if "://" not in str(location) else str(location)
+    else:
+        location = Path(location)
+        raw, specs, scales, name, notes, dropped = _raw_tables(location)
+        if location.suffix.lower() in (".duckdb", ".db") or any(".duckdb[" in str(df.attrs.get("source", ""))
+                                                               for df in raw.values()):
+            engine = f"duckdb {_dist_version('duckdb')}"
     problems: list[DataError] = []
     wave_labels = link.prepare(raw, specs, notes, problems)
     tables, more = validate_programme(raw, scales=scales)
@@ -365,9 +376,10 @@ def load_programme(location) -> Programme:
                                                rows=p.rows, values=p.values) for p in problems]
         raise ProgrammeError(name_export_columns(problems, raw.values()))
     sources = {t: df.attrs.get("source", "") for t, df in raw.items()}
-    files = {s.split("[")[0] for s in sources.values() if s}
-    cfg_files = [location / n for n in CONFIG_NAMES if location.is_dir() and (location / n).is_file()]
-    if location.is_file():
+    files = {s.split("[")[0] for s in sources.values() if s} if not engine_hash else set()
+    cfg_files = [] if engine_hash else [location / n for n in CONFIG_NAMES
+                                        if location.is_dir() and (location / n).is_file()]
+    if not engine_hash and location.is_file():
         cfg_files.append(location)
     drivers = [d for d in DRIVERS if d in tables["responses"].columns]
     for t in ("responses", "invitations"):
@@ -383,7 +395,19 @@ def load_programme(location) -> Programme:
                      dropped_rows=dropped, wave_labels=wave_labels,
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
-                     data_hash=data_hash([*files, *map(str, cfg_files)]), location=str(location))
+                     data_hash=engine_hash or data_hash([*files, *map(str, cfg_files)]),
+                     location=str(location), engine=engine)
+
+
+def _engine_location(location) -> bool:
+    """Engine data (issue 13): a Parquet file or glob, ``spark:``, an Ibis URL (not a folder or config)."""
+    from ..engines._tables import is_engine_location
+    return is_engine_location(location) and not Path(str(location)).is_dir()
+
+
+def _dist_version(dist: str) -> str:
+    from importlib.metadata import version
+    return version(dist)
 
 
 def load_sample() -> Programme:

@@ -27,6 +27,8 @@ scale.  Its p-value (:func:`interval_p_value`) inverts the same interval, so
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy import optimize, stats
 
@@ -43,8 +45,14 @@ def critical_value(confidence: float, *, df: float | None = None) -> float:
     >>> round(critical_value(0.95), 4), round(critical_value(0.95, df=9), 4)
     (1.96, 2.2622)
     """
+    return _critical_value(float(confidence), None if df is None or not np.isfinite(df) else float(df))
+
+
+@functools.lru_cache(maxsize=4096)
+def _critical_value(confidence: float, df: float | None) -> float:
+    # cached: nps() asks for the same few quantiles once per group (thousands of groups)
     q = 0.5 + confidence / 2
-    if df is None or not np.isfinite(df):
+    if df is None:
         return float(stats.norm.ppf(q))
     return float(stats.t.ppf(q, df))
 

@@ -1,0 +1,212 @@
+"""Data locations as engine tables: DuckDB files, Parquet files/folders/globs, Spark, Ibis URLs."""
+from __future__ import annotations
+
+import glob as _glob
+import weakref
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from ..errors import DataError, ParameterError
+
+#: ``--data`` / ``engine:`` prefixes understood besides paths: a local Spark session and Ibis URLs.
+ENGINE_SCHEMES = ("spark:",)
+_SPARK_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
+               "spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false"}
+# where each engine table came from (for error messages): op -> "file lake/*.parquet (DuckDB)"
+_SOURCES: dict = {}
+
+
+@dataclass
+class EngineSource:
+    """An opened data location: its Ibis connection, its tables and how to name it in messages.
+
+    Attributes
+    ----------
+    kind : {"duckdb", "parquet", "spark", "url"}
+    location : str
+        As the user gave it.
+    con : ibis backend
+    tables : dict of str to str
+        Table name -> where it is read from (a Parquet path/glob, or the table's own name).
+    """
+    kind: str
+    location: str
+    con: object
+    tables: dict = field(default_factory=dict)
+
+    def table(self, name: str):
+        """The Ibis table ``name`` (a Parquet file or folder is read lazily, never into Python)."""
+        if name not in self.tables:
+            raise DataError(f"no table {name!r} in {self.location}. Tables: {', '.join(sorted(self.tables)) or 'none'}",
+                            file=self.location)
+        where = self.tables[name]
+        if self.kind == "parquet":
+            t = self.con.read_parquet(where)
+        else:
+            t = self.con.table(where)
+        _SOURCES[t.op()] = f"{where} ({self.engine})"
+        return t
+
+    @property
+    def engine(self) -> str:
+        """Engine name and version, e.g. ``"duckdb 2.0.0"`` (recorded in the run manifest)."""
+        return engine_version(self.con)
+
+
+def engine_version(con) -> str:
+    """``"<backend> <version>"`` of an Ibis connection (or of the backend of an Ibis table)."""
+    if hasattr(con, "get_backend"):
+        con = con.get_backend()
+    name = getattr(con, "name", type(con).__name__)
+    try:
+        version = con.version
+    except Exception:  # a backend that cannot tell: the client library's version
+        version = _dist_version({"pyspark": "pyspark", "duckdb": "duckdb"}.get(name, name))
+    return f"{name} {version}"
+
+
+def _dist_version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _ibis():
+    try:
+        import ibis
+    except ImportError as exc:  # pragma: no cover - the lock installs it
+        raise ParameterError("Engine tables need Ibis: pip install 'kapta-research[engines]'") from exc
+    return ibis
+
+
+def _ibis_schemes() -> list[str]:
+    return sorted(ep.name for ep in metadata.entry_points(group="ibis.backends"))
+
+
+def spark_session(master: str = "local[2]"):
+    """A local Spark session (UI off, few shuffle partitions; reused if one is running)."""
+    from pyspark.sql import SparkSession
+    builder = SparkSession.builder.master(master).appName("kapta-research")
+    for k, v in _SPARK_CONF.items():
+        builder = builder.config(k, v)
+    return builder.getOrCreate()
+
+
+def _parquet_tables(path: Path, pattern: str) -> dict:
+    """Tables of a Parquet location: a file is ``responses``; a folder's ``<table>.parquet`` / ``<table>/``."""
+    from ..schema import TABLES
+    if any(ch in pattern for ch in "*?["):
+        if not _glob.glob(pattern):
+            raise DataError(f"no Parquet files match {pattern}", file=pattern)
+        return {"responses": pattern}
+    if path.is_file():
+        return {"responses": str(path)}
+    if not path.is_dir():
+        raise DataError(f"no Parquet file or folder at {pattern}", file=pattern)
+    out = {}
+    for t in TABLES:
+        if (path / f"{t}.parquet").is_file():
+            out[t] = str(path / f"{t}.parquet")
+        elif (path / t).is_dir() and any((path / t).glob("*.parquet")):
+            out[t] = str(path / t / "*.parquet")
+    if not out and any(path.glob("*.parquet")):
+        out["responses"] = str(path / "*.parquet")
+    if not out:
+        raise DataError(f"no Parquet files in the folder {pattern}", file=pattern)
+    return out
+
+
+def connect(location, *, spark=None) -> EngineSource:
+    """Open a data location on an engine.
+
+    Parameters
+    ----------
+    location : str or Path
+        ``*.duckdb`` / ``*.ddb`` file (read-only); a Parquet file (the
+        responses), a folder of ``<table>.parquet`` files or ``<table>/``
+        folders of part files, or a glob (``lake/*.parquet``) — read by an
+        embedded DuckDB; ``spark:`` (or ``spark:local[4]``) for a local Spark
+        session whose catalog holds the tables; any Ibis connection URL
+        (``postgres://user@host/db``, ``snowflake://…``; usable, not tested here).
+    spark : SparkSession, optional
+        An existing session for ``spark:``.
+
+    Returns
+    -------
+    EngineSource
+
+    Examples
+    --------
+    >>> from kapta_research.engines import connect
+    >>> connect("no/such/folder")
+    Traceback (most recent call last):
+    ...
+    kapta_research.errors.DataError: file no/such/folder: no Parquet file or folder at no/such/folder
+    """
+    loc = str(location)
+    ibis = _ibis()
+    if loc.startswith("spark:"):
+        master = loc[len("spark:"):].lstrip("/") or "local[2]"
+        session = spark or spark_session(master)
+        con = ibis.pyspark.connect(session)
+        return EngineSource("spark", loc, con, {t: t for t in con.list_tables()})
+    if "://" in loc:
+        scheme = loc.split("://", 1)[0].lower()
+        known = _ibis_schemes()
+        if scheme not in known:
+            raise ParameterError(f"Unknown engine URL {loc!r}: no Ibis backend {scheme!r} is installed. "
+                                 f"Installed: {', '.join(known)} (and spark: for a local Spark session).")
+        con = ibis.connect(loc)
+        return EngineSource("url", loc, con, {t: t for t in con.list_tables()})
+    path = Path(loc)
+    if path.suffix.lower() in (".duckdb", ".ddb"):
+        if not path.is_file():
+            raise DataError(f"DuckDB database not found: {loc}", file=loc)
+        con = ibis.duckdb.connect(str(path), read_only=True)
+        return EngineSource("duckdb", loc, con, {t: t for t in _duckdb_tables(con)})
+    return EngineSource("parquet", loc, ibis.duckdb.connect(), _parquet_tables(path, loc))
+
+
+def _duckdb_tables(con) -> list[str]:
+    # ibis 12's list_tables calls DuckDBPyConnection.fetch_arrow_table, which duckdb 2.0 removed
+    rows = con.con.execute("select distinct table_name from information_schema.tables").fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def is_engine_location(location) -> bool:
+    """True for data the studies read through an engine: Parquet file/glob, ``spark:``, an engine URL."""
+    loc = str(location)
+    if loc.startswith("spark:") or ("://" in loc and not loc.startswith("file://")):
+        return True
+    return loc.lower().endswith(".parquet") or any(ch in loc for ch in "*?[")
+
+
+def to_ibis(data):
+    """An Ibis table for an Ibis table or a PySpark DataFrame (registered as a temporary view)."""
+    mod = type(data).__module__ or ""
+    if mod.startswith("ibis."):
+        return data
+    if mod.startswith("pyspark.sql"):
+        ibis = _ibis()
+        con = ibis.pyspark.connect(data.sparkSession)
+        name = f"kr_spark_{id(data):x}"
+        data.createOrReplaceTempView(name)
+        t = con.table(name)
+        _SOURCES[t.op()] = f"Spark DataFrame ({engine_version(con)})"
+        weakref.finalize(t, _SOURCES.pop, t.op(), None)
+        return t
+    raise ParameterError(f"Expected an Ibis table or a Spark DataFrame. Got {type(data).__name__} instead.")
+
+
+def describe(t) -> str:
+    """Where an engine table comes from, for error messages."""
+    src = _SOURCES.get(t.op())
+    if src:
+        return src
+    try:
+        name = t.get_name()
+    except Exception:  # an expression, not a named table
+        name = "an engine expression"
+    return f"{name} ({engine_version(t)})"

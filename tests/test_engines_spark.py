@@ -1,0 +1,81 @@
+"""Engine path on Spark (local session): the same tables as in memory (to 1e-9).
+
+One local Spark session for the whole file (``local[1]``, 2 shuffle partitions,
+UI off); deselect with ``-m "not spark"``.  Reference: the in-memory path.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kapta_research as kr
+from kapta_research import _lmg
+from kapta_research.engines import connect, cross_products
+from kapta_research.nps import nps
+
+pytestmark = pytest.mark.spark
+pytest.importorskip("pyspark")
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    from pyspark.sql import SparkSession
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (SparkSession.builder.master("local[1]").appName("kapta-research-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.warehouse.dir", str(warehouse))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def resp():
+    r = kr.load_sample().respondents()
+    r.attrs = {}
+    return r
+
+
+@pytest.fixture(scope="module")
+def sdf(spark, resp):
+    return spark.createDataFrame(resp.astype({"responded_at": "datetime64[us]"}))
+
+
+def test_nps_on_spark_equals_in_memory(sdf, resp):
+    # the other branches (wald, unclustered, weights) run the same query: tests/test_engines.py on DuckDB
+    for kw in (dict(by=["wave", "segment"], cluster="account_id"),
+               dict(by="role", method="adjusted_wald")):
+        pd.testing.assert_frame_equal(nps(sdf, **kw), nps(resp, **kw), check_exact=False, rtol=1e-9,
+                                      atol=1e-9)
+
+
+def test_cross_products_on_spark(sdf, resp):
+    drivers = ["trust", "commitment", "satisfaction"]
+    cp = cross_products(sdf, outcome="ltr", drivers=drivers, cluster="account_id")
+    rows = resp.dropna(subset=["ltr", *drivers])
+    Z = rows[["ltr", *drivers]].to_numpy(float)
+    codes, uniq = pd.factorize(rows["account_id"].astype(str), sort=True)
+    ref = _lmg.cluster_stats(Z - Z.mean(axis=0), None, codes, len(uniq))
+    for a, b in zip(cp.centred(), ref):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_programme_from_the_spark_catalog(spark, sdf, resp):
+    prog = kr.load_sample()
+    for t in ("responses", "accounts"):
+        df = getattr(prog, t).copy()
+        df.attrs = {}
+        dates = {c: "datetime64[us]" for c in df.columns if str(df[c].dtype).startswith("datetime")}
+        spark.createDataFrame(df.astype(dates)).createOrReplaceTempView(t)
+    src = connect("spark:", spark=spark)
+    assert {"responses", "accounts"} <= set(src.tables) and src.engine.startswith("pyspark")
+    loaded = kr.load_programme("spark:")
+    assert loaded.engine.startswith("pyspark") and len(loaded.responses) == len(prog.responses)
+    pd.testing.assert_frame_equal(nps(loaded.respondents(), by="segment", cluster="account_id"),
+                                  nps(prog.respondents(), by="segment", cluster="account_id"),
+                                  check_exact=False, rtol=1e-9, atol=1e-9)
