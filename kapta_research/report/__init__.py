@@ -10,13 +10,15 @@ run writes), :mod:`.findings` (per-study wording).  Everything is re-exported
 here, so ``kr.report.<name>`` works as before.
 """
 from .context import StudyContext
-from .findings import (churn_findings, churn_scope_lines, driver_findings, driver_scope_lines, nps_findings,
+from .findings import (accounts_findings, accounts_scope_lines, churn_findings, churn_scope_lines, driver_findings, driver_scope_lines, nps_findings,
                        nps_sentence, scope_lines)
 from .format import _and, _conf, _n, _ratio, _share, caption, driver_label, fmt_ci, fmt_p, fmt_pct, fmt_points
 from .html import (churn_rate_table_html, compare_table_html, cox_table_html, findings_html, freshness_table_html,
                    importance_table_html, ipa_table_html, logrank_html, manifest_html, mix_table_html,
                    not_covered_html, nps_table_html, odds_ratio_table_html, predictive_table_html, rates_table_html, show,
                    table_html, title_html, skipped_html, transition_table_html)
+from .html_accounts import (category_table_html, coverage_table_html, loyalty_cut_html, quadrant_table_html,
+                            rollup_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
 from .xlsx import table_caption, write_tables_xlsx
 
@@ -26,4 +28,6 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "driver_findings", "driver_scope_lines", "importance_table_html", "transition_table_html",
            "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
            "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
-           "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx"]
+           "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx",
+           "accounts_findings", "accounts_scope_lines", "rollup_table_html", "coverage_table_html",
+           "category_table_html", "quadrant_table_html", "loyalty_cut_html"]

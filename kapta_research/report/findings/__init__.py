@@ -1,7 +1,8 @@
 """Per-study findings wording: sentences built only from saved analysis tables."""
+from .accounts import accounts_findings, accounts_scope_lines
 from .churn import churn_findings, churn_scope_lines
 from .drivers import driver_findings, driver_scope_lines
 from .nps import nps_findings, nps_sentence, scope_lines
 
 __all__ = ["nps_findings", "nps_sentence", "scope_lines", "driver_findings", "driver_scope_lines",
-           "churn_findings", "churn_scope_lines"]
+           "churn_findings", "churn_scope_lines", "accounts_findings", "accounts_scope_lines"]

@@ -1,0 +1,19 @@
+"""Accounts and portfolio: account NPS with honest small-n intervals, voices, categories, quadrants.
+
+* :func:`account_nps` — four roll-ups of an account's voices, empirical-Bayes shrinkage;
+* :func:`rollup_sensitivity` — the portfolio NPS under each roll-up, account-clustered CIs;
+* :func:`voice_coverage` — who was heard per account, balance, revenue coverage;
+* :func:`account_categories` — Ambassador / Rational / Ambivalent / Stalker / Opponent with probabilities;
+* :func:`quadrants` — loyalty × value quadrants with the probability of each account's quadrant.
+"""
+from ._prior import DirichletPrior, fit_dirichlet_prior
+from ._rollup import (DEFAULT_ROLE_WEIGHTS, ROLLUPS, WATERFALL, AccountNPS, account_nps, parse_weights)
+from .sensitivity import METHOD_LABELS, rollup_sensitivity
+from .voices import REVENUE_COVERAGE_TARGET, VoiceCoverage, voice_coverage
+from .categories import CATEGORY_NAMES, DEFAULT_RULE, AccountCategories, account_categories
+from .quadrants import QUADRANTS, Quadrants, choose_loyalty_cut, parse_loyalty_cut, quadrants
+
+__all__ = ["account_nps", "AccountNPS", "rollup_sensitivity", "METHOD_LABELS", "voice_coverage", "VoiceCoverage",
+           "REVENUE_COVERAGE_TARGET", "account_categories", "AccountCategories", "CATEGORY_NAMES", "DEFAULT_RULE",
+           "quadrants", "Quadrants", "QUADRANTS", "choose_loyalty_cut", "parse_loyalty_cut", "DirichletPrior", "fit_dirichlet_prior", "ROLLUPS", "WATERFALL",
+           "DEFAULT_ROLE_WEIGHTS", "parse_weights"]
