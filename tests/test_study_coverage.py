@@ -101,7 +101,7 @@ def _programme(tmp_path, dropped, name="prog"):
 
 
 def _forecast_lines(text):
-    return dict(re.findall(r"^  (nps-overview|key-drivers|churn-correlation): (.*)$", text, re.M))
+    return dict(re.findall(r"^  (nps-overview|key-drivers|churn-correlation|accounts): (.*)$", text, re.M))
 
 
 @pytest.mark.parametrize("dropped", COMBOS, ids=lambda d: "-".join(d) or "all")
