@@ -14,11 +14,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = ["DataError", "KaptaError", "ParameterError", "Programme", "ProgrammeError",
            "load_programme", "load_sample", "metrics", "nps", "quality", "report", "simulate",
-           "studies", "plots", "drivers", "churn", "coverage", "__version__"]
+           "studies", "plots", "drivers", "churn", "coverage", "accounts", "__version__"]
 
 
 def __getattr__(name):  # heavier modules load on first use
     import importlib
-    if name in ("plots", "drivers", "churn", "runner", "coverage"):
+    if name in ("plots", "drivers", "churn", "runner", "coverage", "accounts"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'kapta_research' has no attribute {name!r}")

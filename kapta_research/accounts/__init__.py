@@ -1,7 +1,9 @@
 """Accounts and portfolio (issue 10): account health score, its validation against churn, action lists."""
 # --- health (issue 10 B): health score, validation, action lists ---
-from .actions import action_counts, action_lists, write_actions_xlsx
-from .health import COMPONENTS, DEFAULT_WEIGHTS, HealthScore, HealthValidation, health_score, validate_health
+from .actions import ACTION_LISTS, ActionLists, action_counts, action_lists, write_actions_xlsx
+from .health import (COMPONENTS, DEFAULT_WEIGHTS, HealthScore, HealthValidation, component_scores, default_scores,
+                     health_score, validate_health)
 
-__all__ = ["health_score", "HealthScore", "validate_health", "HealthValidation", "COMPONENTS", "DEFAULT_WEIGHTS",
-           "action_lists", "action_counts", "write_actions_xlsx"]
+__all__ = ["health_score", "HealthScore", "component_scores", "validate_health", "HealthValidation",
+           "default_scores", "COMPONENTS", "DEFAULT_WEIGHTS", "action_lists", "ActionLists", "ACTION_LISTS",
+           "action_counts", "write_actions_xlsx"]

@@ -252,7 +252,7 @@ def _learn(comp_train, y, *, penalty, func):
     n_imp = (~np.isfinite(X)).sum(axis=0)
     X = np.where(np.isfinite(X), X, mean)
     sd = X.std(axis=0)
-    model = LogisticRegression(C=penalty, max_iter=1000)
+    model = LogisticRegression(C=penalty, solver="newton-cholesky", max_iter=1000)  # exact and fast for few columns
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit((X - mean) / sd, y)
@@ -292,7 +292,7 @@ def health_score(snapshot, *, weights=None, history=None, bands=None, driver_sca
         :data:`DEFAULT_WEIGHTS`.  ``"learned"`` fits a penalised (L2)
         logistic regression of ``churned`` on the standardised component
         scores of ``history`` (scikit-learn ``LogisticRegression``, ``C =
-        penalty``); the health is then ``100 * (1 - p)``, ``p`` the predicted
+        penalty``, Newton-Cholesky solver); the health is then ``100 * (1 - p)``, ``p`` the predicted
         churn probability, and the coefficients are in
         ``result.coefficients``.  A component missing for a row is given its
         training mean (counted in ``n_imputed``).

@@ -19,6 +19,10 @@ from .html import (churn_rate_table_html, compare_table_html, cox_table_html, fi
                    table_html, title_html, skipped_html, transition_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
 from .xlsx import table_caption, write_tables_xlsx
+# --- health (issue 10 B) ---
+from .findings import action_count_sentence, health_findings, health_score_label
+from .html_health import (action_counts_table_html, health_coefficients_table_html, health_comparisons_table_html,
+                          health_top_k_table_html, health_validation_table_html)
 
 __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
            "fmt_p", "nps_sentence", "nps_findings", "table_html", "nps_table_html", "compare_table_html",
@@ -27,3 +31,6 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "ipa_table_html", "churn_findings", "churn_scope_lines", "odds_ratio_table_html",
            "predictive_table_html", "churn_rate_table_html", "cox_table_html", "freshness_table_html",
            "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx"]
+__all__ += ["health_findings", "health_score_label", "action_count_sentence", "health_validation_table_html",
+            "health_comparisons_table_html", "health_top_k_table_html", "health_coefficients_table_html",
+            "action_counts_table_html"]  # health (issue 10 B)

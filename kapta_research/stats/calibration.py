@@ -147,11 +147,15 @@ def reliability_table(y, p, *, n_bins: int = 10, confidence: float = 0.95) -> pd
     ranks = pd.Series(p).rank(method="min").to_numpy()
     codes = np.minimum(((ranks - 1) * n_bins // len(p)).astype(int), n_bins - 1)
     _, codes = np.unique(codes, return_inverse=True)
-    d = pd.DataFrame({"bin": codes + 1, "p": p, "y": y})
-    g = d.groupby("bin")
-    t = pd.DataFrame({"p_low": g["p"].min(), "p_high": g["p"].max(), "n": g.size(),
-                      "n_events": g["y"].sum().astype(int), "mean_predicted": g["p"].mean(),
-                      "observed_rate": g["y"].mean()}).reset_index()
-    lo, hi = wilson_interval(t["n_events"].to_numpy(float), t["n"].to_numpy(float), confidence=confidence)
-    t["ci_low"], t["ci_high"] = lo, hi
+    k = int(codes.max()) + 1
+    n = np.bincount(codes, minlength=k)
+    events = np.bincount(codes, weights=y, minlength=k)
+    p_low = np.full(k, np.inf)
+    p_high = np.full(k, -np.inf)
+    np.minimum.at(p_low, codes, p)
+    np.maximum.at(p_high, codes, p)
+    lo, hi = wilson_interval(events, n, confidence=confidence)
+    t = pd.DataFrame({"bin": np.arange(1, k + 1), "p_low": p_low, "p_high": p_high, "n": n,
+                      "n_events": events.astype(int), "mean_predicted": np.bincount(codes, weights=p, minlength=k) / n,
+                      "observed_rate": events / n, "ci_low": lo, "ci_high": hi})
     return t[cols]
