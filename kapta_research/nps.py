@@ -366,7 +366,7 @@ def nps(data, *, outcome="ltr", by=None, weights=None, cluster=None, confidence=
     >>> overall = kr.nps.nps(r, cluster="account_id")
     >>> overall[["n", "nps", "ci_low", "ci_high", "design_effect"]].round(1)
           n   nps  ci_low  ci_high  design_effect
-    0  2605  11.6     4.6     18.5            4.9
+    0  2625  15.4     8.0     22.6            5.8
     """
     func = "nps"
     outcome = renamed(func, "score", "outcome", score, outcome, default="ltr")

@@ -45,13 +45,16 @@ def test_truth_file_documents_two_protective_causes_and_no_nps_effect():
     causes = TRUTH["churn_causes"]
     assert sorted(causes) == ["trust", "value_for_money"]
     assert all(TRUTH["churn_coefs"][d] < 0 for d in causes)  # better ratings, less churn
-    assert set(TRUTH["churn_coefs"]) == {*causes, "log_value"}  # NPS itself has no effect
+    # NPS itself has no effect; latent account engagement (issue 10) lowers churn and acts on
+    # response behaviour, not on the ratings
+    assert set(TRUTH["churn_coefs"]) == {*causes, "log_value", "engagement"}
+    assert TRUTH["churn_coefs"]["engagement"] < 0
 
 
 def test_sample_snapshots_are_stacked_by_account(sample_value):
     used, res = sample_value
     assert res.cluster == "account_id"
-    assert res.n == len(used) and res.n_events >= 50  # sample at c213957: 682 rows, 96 churned
+    assert res.n == len(used) and res.n_events >= 50  # sample at c213957: 682 rows, 96 churned; after issue 10: 664, 59
     # accounts appear up to three times (251 accounts): independent-row tests are anti-conservative
     assert res.n_clusters == used["account_id"].nunique() < 0.5 * res.n
     assert used.groupby("account_id").size().max() == len(DATES)
@@ -64,13 +67,20 @@ def test_sample_drivers_add_predictive_value_beyond_nps(sample_value):
     row = res.summary.set_index("model").loc["NPS + drivers"]
     assert row["wald_df"] == row["score_df"] == len(DRIVERS)
     assert row["test_p_value"] == row["score_boot_p_value"]
-    # Measured on the sample at commit c213957: score bootstrap p = 0.032 (0.029-0.038 over
-    # seeds 0-2), cluster score chi2(8) = 16.36, p = 0.0375 -- which an independent prototype of
-    # the score test (written before this implementation) also gave, 0.038; cluster Wald chi2(8)
-    # = 23.0, p = 0.0034; naive LR p = 1e-7.  The drivers do add to NPS, but the Wald and LR
-    # p-values overstate the evidence ten- and 300 000-fold.
-    assert row["test_p_value"] < 0.05
-    assert row["score_p_value"] == pytest.approx(0.0375, abs=0.001)
+    # Measured on the sample at commit c213957 (before issue 10): score bootstrap p = 0.032, cluster
+    # score chi2(8) = 16.36, p = 0.0375 (an independent prototype of the score test gave 0.038);
+    # cluster Wald p = 0.0034; naive LR p = 1e-7.
+    # Issue 10 changed the truth on purpose: a latent account engagement raises response rates
+    # and lowers churn, so churners are heard from less and the regenerated sample has 59 churn
+    # events among the analysed snapshot rows (96 before).  On it: score bootstrap p = 0.062
+    # (0.056-0.066 over seeds 0-2), cluster score chi2(8) = 13.84, p = 0.086; cluster Wald
+    # p = 0.0022; naive LR p = 1.7e-9.  In this one draw the drivers' added value is NOT
+    # significant at 5 %; over 30 programmes from the same truth the score bootstrap finds it at
+    # 5 % in 73 % of them (83 % under the old truth; seeds 0-29, cv=2, n_boot=199, 46 s -- too
+    # slow for the suite's budget, so measured once, not a test).  The Wald
+    # and LR p-values still overstate the evidence 30- and 10^7-fold.
+    assert row["test_p_value"] < 0.10
+    assert row["score_p_value"] == pytest.approx(0.0860, abs=0.001)
     assert row["lr_p_value"] < row["wald_p_value"] < row["test_p_value"]
 
 
@@ -83,12 +93,17 @@ def test_sample_true_causes_are_among_the_three_strongest_drivers(sample_value):
     # isolates.  In one simulated programme of 6000 accounts the adjusted z of value for money and
     # trust are -12.1 and -6.2 against at most 2.8 in absolute value for the others, while their
     # AUCs (0.73, 0.70) barely beat satisfaction's (0.69).
-    # Power caveat (200 programmes of 300 accounts from the sample's truth): both causes are in
+    # Power caveat (200 programmes of 300 accounts from the pre-issue-10 truth): both causes are in
     # the top 3 by |z| in only 56 % of them (67 % by most negative z, 66 % by AUC); with 8
-    # correlated drivers and ~100 events one sample cannot rank drivers reliably.  The sample (at
-    # commit c213957) passes: |z| feel valued 2.87, value for money 2.67, trust 2.24 -- feel
-    # valued's coefficient is positive, a suppression effect among correlated drivers, not a
-    # cause.  Both causes have negative z in 94 % of the 200 programmes.
+    # correlated drivers and ~100 events one sample cannot rank drivers reliably (issue 10 truth,
+    # 30 programmes: 50 % top 3 by |z|, 33 % the two most protective).  Both causes have negative
+    # z in 94 % of the 200 programmes.
+    # The regenerated sample (issue 10 truth, 59 events) passes the top-3 check: z ease of doing
+    # business -2.19, value for money -2.06, trust -1.45, satisfaction -1.38, then |z| <= 0.61.
+    # (Before issue 10 the two causes ranked first and second; now a non-cause, ease of doing
+    # business, is first by chance -- so that stronger check was dropped, and only value for
+    # money's odds ratio is significantly protective: 0.64 (0.41-0.98); trust's is 0.72
+    # (0.46-1.12).)
     _, res = sample_value
     coef = res.coefficients["NPS + drivers"][list(DRIVERS)]
     se = np.sqrt(np.diag(res.cov_params["NPS + drivers"].loc[list(DRIVERS), list(DRIVERS)]))
@@ -97,13 +112,10 @@ def test_sample_true_causes_are_among_the_three_strongest_drivers(sample_value):
     causes = TRUTH["churn_causes"]
     assert set(causes) <= set(top3), z.sort_values()
     assert (z[causes] < 0).all()  # protective, as in the truth
-    # Ranked by the protective (negative) adjusted effect -- the direction the truth has -- the
-    # two causes rank first and second on the sample: z value for money -2.67, trust -2.24, next
-    # satisfaction -1.06.  Same order in the odds-ratio table the study prints.
-    assert set(z.sort_values().index[:2]) == set(causes), z.sort_values()
+    assert set(causes) <= set(z.sort_values().index[:3]), z.sort_values()
     t = res.odds_ratios[res.odds_ratios["model"] == "NPS + drivers"].set_index("predictor")
-    assert set(t.loc[list(DRIVERS), "odds_ratio"].sort_values().index[:2]) == set(causes)
-    assert (t.loc[causes, "ci_high"] < 1).all()  # both protective at 95 %
+    assert (t.loc[causes, "odds_ratio"] < 1).all()
+    assert t.loc["value_for_money", "ci_high"] < 1  # protective at 95 %
 
 
 # ---------------------------------------------------------------------------

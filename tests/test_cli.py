@@ -43,7 +43,7 @@ def test_run_refuses_an_unknown_study(capsys):
 def test_validate_prints_the_quality_report(capsys):
     assert main(["validate", "--data", str(SAMPLE_DIR)]) == 0
     out = capsys.readouterr().out
-    assert "responses" in out and "2605 rows" in out and "response rate" in out
+    assert "responses" in out and "2625 rows" in out and "response rate" in out
 
 
 def test_validate_lists_problems_and_exits_1(tmp_path, capsys):

@@ -547,7 +547,7 @@ def test_cli_exit_codes_and_summary(tmp_path, exports, capsys):
     assert cli.main(["init", str(exports / "qualtrics_numeric.csv"), str(exports / "sf_accounts.csv"),
                      "-o", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "qualtrics_numeric.csv -> responses (qualtrics; 2605 rows" in text
+    assert "qualtrics_numeric.csv -> responses (qualtrics; 2625 rows" in text
     assert f"Then run: kapta-research validate --data {out}" in text
     # TODOs left: exit 1, and they are printed
     assert cli.main(["init", str(exports / "sf_accounts.csv"), "-o", str(out), "--force"]) == 1
@@ -701,7 +701,7 @@ def test_fixture_drafts_propose_what_the_hand_written_configs_say():
 
 def test_long_exports_are_judged_on_their_first_rows(tmp_path, exports):
     grid = read_grid(exports / "qualtrics_numeric.csv", max_rows=1000)[""]
-    assert len(grid) == 1050 and grid.omitted == 3 + 2605 - 1050  # 3 header rows + 2605 responses in all
+    assert len(grid) == 1050 and grid.omitted == 3 + 2625 - 1050  # 3 header rows + 2625 responses in all
     full = read_grid(exports / "qualtrics_numeric.csv", max_rows=None)[""]
     assert grid[-50:] == full[-50:] and grid[:1000] == full[:1000]
     from kapta_research import _init_read
@@ -713,8 +713,8 @@ def test_long_exports_are_judged_on_their_first_rows(tmp_path, exports):
         d = draft_programme([exports / "qualtrics_numeric.csv"], output=tmp_path / "p.yaml")
     finally:
         _init_read.read_grid = init_mod.read_grid = orig
-    assert d.tables["responses"].n_rows == 2605
-    assert "answers judged on the first 1,000 rows and the last 50 of 2,608" in d.text
+    assert d.tables["responses"].n_rows == 2625
+    assert "answers judged on the first 1,000 rows and the last 50 of 2,628" in d.text
 
 
 def test_mapped_id_columns_are_checked_against_the_table_they_name(tmp_path, exports):

@@ -94,7 +94,7 @@ def reference():
     ("responses", "wave", 6, "", r"column 'wave': values are missing \(every row needs one\) \(1 row: 8\)"),
     ("responses", "wave", 6, "0", r"column 'wave': values must be between 1 and 10000 and whole numbers "
                                   r"\(1 row: 8; values: '0'\)"),
-    ("contacts", "account_id", 6, "A9999", r"column 'account_id': accounts not found \(1 row: 8; values: 'A9999'\)"),
+    ("contacts", "account_id", 10, "A9999", r"column 'account_id': accounts not found \(1 row: 12; values: 'A9999'\)"),
     ("contacts", "role", 6, "janitor", r"column 'role': unknown roles \(allowed: decision_maker, influencer, user, "
                                        r"executive_sponsor\) \(1 row: 8; values: 'janitor'\)"),
     ("followups", "response_id", 6, "R999999",

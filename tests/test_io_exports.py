@@ -22,10 +22,10 @@ ID_COLUMNS = ("response_id", "invitation_id", "contact_id", "account_id")
 #: What loading each fixture must report having done (Programme.load_notes).
 NOTES = {
     "qualtrics_numeric": {"responses": {"dropped_preview": 3, "dropped_unfinished": 4,
-                                        "linked_to_invitations": 2605, "not_linked": 0}},
+                                        "linked_to_invitations": 2625, "not_linked": 0}},
     "qualtrics_labels": {"responses": {"dropped_preview": 3, "dropped_unfinished": 4,
-                                       "linked_to_invitations": 2605, "not_linked": 0}},
-    "surveymonkey": {"responses": {"linked_to_invitations": 2605, "not_linked": 0}},
+                                       "linked_to_invitations": 2625, "not_linked": 0}},
+    "surveymonkey": {"responses": {"linked_to_invitations": 2625, "not_linked": 0}},
     "salesforce": {"accounts": {"dropped_blank_rows": 2, "dropped_footer_rows": 3},
                    "contacts": {"ids_matched_15_to_18": 1123}},
     "excel": {},

@@ -13,7 +13,7 @@ from kapta_research.config import SAMPLE_DIR, SAMPLE_SEED
 from kapta_research.errors import ParameterError
 from kapta_research.io import load_programme
 from kapta_research.schema import DRIVERS, ROLES
-from kapta_research.simulate import (BETA_DETRACTOR_TO_PASSIVE, BETA_PASSIVE_TO_PROMOTER,
+from kapta_research.simulate import (CATEGORIES, BETA_DETRACTOR_TO_PASSIVE, BETA_PASSIVE_TO_PROMOTER,
                                      SEGMENT_CONTACTS, SEGMENTS, Truth, simulate_programme,
                                      write_programme)
 
@@ -121,10 +121,13 @@ def test_response_rate_falls_before_churn(sample):
     rate_others = inv.loc[~churned, "responded"].mean()
     rate_same_earlier = inv.loc[churned & ~pre, "responded"].mean()
     assert rate_pre < rate_others - 0.1 and rate_pre < rate_same_earlier - 0.1
-    # per account, too: most churned accounts answer less in their last 200 days
+    # per account, too: most churned accounts whose rate changed answer less in their last 200
+    # days.  (Since issue 10 churners are mostly low-engagement accounts, and 31 % of them answer
+    # never, before or after -- ties; of the others, 84 % fell on the sample.)
     per = inv[churned].assign(pre=pre[churned]).groupby(["account_id", "pre"])["responded"].mean().unstack()
     per = per.dropna()
-    assert (per[True] < per[False]).mean() > 0.6
+    changed = per[per[True] != per[False]]
+    assert (changed[True] < changed[False]).mean() > 0.75
 
 
 # ---------------------------------------------------------------------------
@@ -146,8 +149,11 @@ def test_truth_json_contents():
 
 def test_truth_latent_file(sample):
     lat = pd.read_csv(SAMPLE_DIR / "truth_latent.csv")
-    assert list(lat.columns) == ["account_id", "wave", "quality", *DRIVERS]
+    assert list(lat.columns) == ["account_id", "wave", "quality", *DRIVERS, "category", "engagement"]
     assert len(lat) == 300 * 8 and set(lat["account_id"]) == set(sample.accounts["account_id"])
+    # category and engagement are account properties, constant over waves
+    assert (lat.groupby("account_id")[["category", "engagement"]].nunique() == 1).all().all()
+    assert set(lat["category"]) == set(CATEGORIES)
 
 
 @pytest.mark.parametrize("transition, beta", [("detractor_to_passive", BETA_DETRACTOR_TO_PASSIVE),

@@ -30,8 +30,13 @@ def test_pdf_states_transition_findings_with_intervals(run):
     first = PdfReader(str(run / "findings.pdf")).pages[0].extract_text()
     text = re.sub(r"\s+", " ", first)
     # the sample's truth: ease of doing business leads Detractor->Passive, leading edge Passive->Promoter
-    assert re.search(r"To turn detractors into passives, focus on ease of doing business: it carries \d+ % of the "
-                     r"explained variation in that step \(95 % CI \d+ % to \d+ %", text)
+    # Since issue 10 the sample's Stalker accounts (value for money 1.8 points low) add variance to value
+    # for money, so its share of the step grows (34 % vs 28 % on the sample) and the finding may name
+    # both when their rank intervals overlap; ease of doing business is named first either way.
+    assert re.search(r"To turn detractors into passives, focus on ease of doing business(: it carries \d+ % of the "
+                     r"explained variation in that step \(95 % CI \d+ % to \d+ %| or value for money: together "
+                     r"they lead the step \(\d+ % and \d+ % of the explained variation\), but the data cannot "
+                     r"order them)", text)
     assert re.search(r"To turn passives into promoters, focus on leading edge: .*\(95 % CI \d+ % to \d+ %", text)
     assert "The two steps need different levers" in text and "p < 0.001" in text
     assert re.search(r"R² = 0\.\d\d .*n = [\d,]+ responses from \d+ accounts", text)

@@ -7,12 +7,12 @@ behaviour), :mod:`._feedback` (comments) and :mod:`._operations`
 stream (:func:`component_rng`), so extending one leaves the others'
 data byte-identical.
 """
-from ._core import (BETA_DETRACTOR_TO_PASSIVE, BETA_PASSIVE_TO_PROMOTER, CHURN_COEFS, SEGMENT_CONTACTS,
+from ._core import (CATEGORIES, BETA_DETRACTOR_TO_PASSIVE, BETA_PASSIVE_TO_PROMOTER, CHURN_COEFS, SEGMENT_CONTACTS,
                     SEGMENTS, Truth, simulate_programme, write_programme)
 from ._core import __doc__ as _core_doc
 from ._streams import component_rng
 
 __doc__ = (__doc__ or "") + "\n" + (_core_doc or "")
-__all__ = ["Truth", "simulate_programme", "write_programme", "component_rng",
+__all__ = ["CATEGORIES", "Truth", "simulate_programme", "write_programme", "component_rng",
            "BETA_DETRACTOR_TO_PASSIVE", "BETA_PASSIVE_TO_PROMOTER", "CHURN_COEFS",
            "SEGMENTS", "SEGMENT_CONTACTS"]

@@ -9,11 +9,52 @@ The data-generating process (the *truth*)
 Accounts
     ``n_accounts`` accounts in four segments (Enterprise, Mid-market, SMB,
     Public sector).  Each account has a latent relationship quality
-    ``q[a, t]`` (standard-normal across accounts at the start, segment
-    offsets in :data:`SEGMENT_QUALITY`) that follows a random walk with
-    quarterly step s.d. ``quality_drift_sd``.  Each account also has a fixed
-    account-specific deviation ``v[a, d] ~ N(0, account_driver_sd²)`` for
+    ``q[a, t]`` that follows a random walk with quarterly step s.d.
+    ``quality_drift_sd`` from
+    ``q[a, 0] = category_quality[c] + SEGMENT_QUALITY[segment] + N(0, 0.7²)``.
+    Each account also has a fixed account-specific deviation
+    ``v[a, d] = category_driver_shift[c][d] + N(0, account_driver_sd²)`` for
     every driver ``d``.
+
+Latent account categories
+    Every account belongs to one latent category ``c`` (the Deep-Insight
+    portfolio types), drawn with ``category_shares`` -- Ambassador 0.33,
+    Rational 0.50, Ambivalent 0.06, Stalker 0.06, Opponent 0.05 (the
+    "typical portfolio": about a third Ambassadors, half Rationals, 10-20 %
+    for the other three together).  Their effects:
+
+    * Ambassador: quality +0.8 and relationship drivers (trust, commitment,
+      feel valued) +0.5 -- mostly promoters, few detractors.
+    * Rational: quality +0.1 and leading edge -1.2 -- positive but
+      passive-heavy, they see nothing unique.
+    * Ambivalent: quality -0.1, and each contact carries a love/hate effect
+      of ``±ambivalent_split`` (1.6) on perceived quality, the sign
+      alternating over the account's contacts from a random start -- promoters
+      and detractors in the same account.
+    * Stalker: quality -0.1 and value for money -1.8 -- value for money is the
+      weak driver (and, through the churn model, they churn more).
+    * Opponent: quality -1.9 -- detractor-dominated.
+
+Account engagement
+    Each account has a latent engagement
+    ``g[a] = category_engagement[c] + N(0, 1)`` (Ambassadors +0.3,
+    Opponents -0.3, others 0).  It raises the response logit of every
+    contact by ``engagement_response`` (0.5 per unit), and of the contacts
+    who are not the decision maker by a further ``engagement_roles`` (0.4),
+    so engaged accounts answer more and with more roles; and it lowers
+    churn (``churn_coefs["engagement"]``, -0.7 per unit).
+
+Role biases
+    Roles perceive the relationship differently (:data:`ROLE_SHIFT`, added
+    to ``q`` in the ratings: executive sponsor +0.3, decision maker 0,
+    influencer -0.1, user -0.3) and answer the recommendation question with a
+    role-specific response style (:data:`ROLE_LTR_BIAS`, ``role_ltr_bias``,
+    added to both adjacent-category logits: executive sponsor +0.5, decision
+    maker +0.15, influencer 0, user -0.35).  Together, in one programme of
+    6 000 accounts from the sample's truth (seed 11), executive sponsors give
+    NPS +44, decision makers +25, influencers +15 and end users -6, so pooled,
+    respondent-mean, role-weighted and decision-maker roll-ups of account NPS
+    differ.
 
 Driver ratings (1-7)
     A respondent's rating of driver ``d`` is
@@ -27,8 +68,8 @@ Likelihood to recommend (0-10)
     adjacent-category logit model, so that *each transition is exactly a
     logistic regression on the ratings*:
 
-    * ``logit P(passive | detractor or passive) = alpha_dp + beta_dp · z``
-    * ``logit P(promoter | passive or promoter) = alpha_pp + beta_pp · z``
+    * ``logit P(passive | detractor or passive) = alpha_dp + bias[role] + beta_dp · z``
+    * ``logit P(promoter | passive or promoter) = alpha_pp + bias[role] + beta_pp · z``
 
     with :data:`BETA_DETRACTOR_TO_PASSIVE` (led by ease of doing business,
     then value for money) and :data:`BETA_PASSIVE_TO_PROMOTER` (led by
@@ -40,14 +81,17 @@ Churn and renewal
     account churns with probability
     ``expit(churn_intercept + CHURN_COEFS · x[a, t])`` where ``x`` holds the
     account's *true* (latent, noise-free) levels of value for money and trust
-    relative to their means at that date, i.e. ``loading[d] * q[a, t] + v[a, d]``, and
-    ``log(annual_value / median)``.  NPS itself does not enter: it is related
-    to churn only through the drivers it shares with the churn causes.
+    relative to their means at that date, i.e. ``loading[d] * q[a, t] + v[a, d]``,
+    ``log(annual_value / median)`` and the account's engagement ``g[a]``.
+    NPS itself does not enter: it is related to churn only through the
+    drivers it shares with the churn causes (and engagement only through
+    response behaviour).
 
 Response behaviour
     Every contact of an active account is invited each wave.  A contact
     responds with probability ``expit(response_intercept + role effect +
-    0.25 q - disengagement)``, giving 25-40 % response rates; in the
+    0.25 q + engagement_response g + engagement_roles g [not decision maker]
+    - disengagement)``, giving 25-40 % response rates; in the
     ``pre_churn_days`` before a churn the account disengages
     (``disengagement = pre_churn_response_drop``), so falling response rates
     are a leading indicator of churn (a consequence, not a cause).
@@ -57,7 +101,12 @@ Comments, follow-ups and VOC interviews
     :mod:`._operations`.
 
 The exact values are in :class:`Truth` returned with the data and written to
-``truth.json``.
+``truth.json``; ``truth_latent.csv`` (``Truth.latent``) holds one row per
+account and wave: ``account_id``, ``wave``, ``quality`` (``q``), the latent
+level of every driver (``loading[d] * q + v[a, d]``), ``category`` (the
+account's latent category) and ``engagement`` (``g``, constant over waves).
+The new latent draws (categories, engagement, love/hate signs) come from
+their own stream ``component_rng(seed, "core_latent")``.
 """
 from __future__ import annotations
 
@@ -75,7 +124,7 @@ from ._streams import component_rng
 from ._feedback import simulate_comments
 from ._operations import simulate_followups, simulate_voc
 
-__all__ = ["Truth", "simulate_programme", "write_programme",
+__all__ = ["Truth", "simulate_programme", "write_programme", "CATEGORIES",
            "BETA_DETRACTOR_TO_PASSIVE", "BETA_PASSIVE_TO_PROMOTER", "CHURN_COEFS"]
 
 SEGMENTS = ("Enterprise", "Mid-market", "SMB", "Public sector")
@@ -89,6 +138,9 @@ INDUSTRIES = ("Manufacturing", "Financial services", "Healthcare", "Technology",
 ROLE_SHARES = (0.25, 0.30, 0.35, 0.10)
 #: Role shift of the latent quality as perceived (executives see more value).
 ROLE_SHIFT = {"decision_maker": 0.0, "influencer": -0.1, "user": -0.3, "executive_sponsor": 0.3}
+#: Role-specific response style on the recommendation question, in logits added to
+#: both adjacent-category logits (executive sponsors rate higher than end users).
+ROLE_LTR_BIAS = {"decision_maker": 0.15, "influencer": 0.0, "user": -0.35, "executive_sponsor": 0.5}
 ROLE_RESPONSE = {"decision_maker": 0.0, "influencer": -0.1, "user": -0.3, "executive_sponsor": 0.2}
 #: Mean rating offsets (performance differs by driver: trust is a strength,
 #: leading edge and ease of doing business lag).
@@ -109,7 +161,22 @@ BETA_PASSIVE_TO_PROMOTER = {"trust": 0.10, "commitment": 0.10, "satisfaction": 0
                             "value_for_money": 0.0, "ease_of_doing_business": 0.0,
                             "proactivity": 0.15}
 #: True churn log-odds at a renewal, per point of the account's latent level.
-CHURN_COEFS = {"value_for_money": -0.9, "trust": -0.6, "log_value": -0.2}
+CHURN_COEFS = {"value_for_money": -0.9, "trust": -0.6, "log_value": -0.2, "engagement": -0.7}
+
+#: Latent account categories (Deep-Insight portfolio types) and their portfolio shares.
+CATEGORIES = ("Ambassador", "Rational", "Ambivalent", "Stalker", "Opponent")
+CATEGORY_SHARES = {"Ambassador": 0.33, "Rational": 0.50, "Ambivalent": 0.06, "Stalker": 0.06,
+                   "Opponent": 0.05}
+#: Shift of the account's starting latent quality by category.
+CATEGORY_QUALITY = {"Ambassador": 0.7, "Rational": 0.3, "Ambivalent": 0.0, "Stalker": 0.0,
+                    "Opponent": -1.9}
+#: Shift of the account-specific driver deviations v[a, d] by category.
+CATEGORY_DRIVER_SHIFT = {"Ambassador": {"trust": 0.5, "commitment": 0.5, "feel_valued": 0.5},
+                         "Rational": {"leading_edge": -1.2},
+                         "Ambivalent": {}, "Stalker": {"value_for_money": -1.8}, "Opponent": {}}
+#: Mean latent engagement by category (engagement ~ N(mean, 1)).
+CATEGORY_ENGAGEMENT = {"Ambassador": 0.3, "Rational": 0.0, "Ambivalent": 0.0, "Stalker": 0.0,
+                       "Opponent": -0.3}
 
 DETRACTOR_SCORES = (np.arange(7), np.array([0.02, 0.02, 0.04, 0.07, 0.12, 0.28, 0.45]))
 PASSIVE_SCORES = (np.array([7, 8]), np.array([0.45, 0.55]))
@@ -135,9 +202,18 @@ class Truth:
     churn_intercept: float = -2.3
     churn_coefs: dict = field(default_factory=lambda: dict(CHURN_COEFS))
     churn_causes: tuple = ("value_for_money", "trust")
+    role_ltr_bias: dict = field(default_factory=lambda: dict(ROLE_LTR_BIAS))
+    category_shares: dict = field(default_factory=lambda: dict(CATEGORY_SHARES))
+    category_quality: dict = field(default_factory=lambda: dict(CATEGORY_QUALITY))
+    category_driver_shift: dict = field(default_factory=lambda: {k: dict(v) for k, v in
+                                                                 CATEGORY_DRIVER_SHIFT.items()})
+    category_engagement: dict = field(default_factory=lambda: dict(CATEGORY_ENGAGEMENT))
+    ambivalent_split: float = 1.6
+    engagement_response: float = 0.5
+    engagement_roles: float = 0.4
     quality_drift_sd: float = 0.35
     account_driver_sd: float = 0.6
-    response_intercept: float = -0.55
+    response_intercept: float = -0.8
     pre_churn_days: int = 200
     pre_churn_response_drop: float = 1.2
     followup_median_days: float = 5.0
@@ -190,8 +266,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
         ``followups``, ``voc_interviews`` in the canonical schema.
     truth : Truth
         The parameters that generated the data, plus ``truth.latent``: a
-        DataFrame (account_id, wave, quality, and the latent level of every
-        driver) is attached as attribute ``latent``.
+        DataFrame (account_id, wave, quality, the latent level of every
+        driver, category, engagement) is attached as attribute ``latent``.
 
     Examples
     --------
@@ -234,11 +310,19 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
 
     # latent quality per quarter (random walk) ----------------------------
     n_steps = n_waves + 8  # beyond the last wave so churn can happen until extract
-    q0 = rng.normal(0, 1, A) + np.array([SEGMENT_QUALITY[s] for s in segments])
+    # latent category and engagement: their own stream, so the core draws keep their order
+    lat_rng = component_rng(seed, "core_latent")
+    shares = np.array([truth.category_shares.get(c, 0.0) for c in CATEGORIES], dtype=float)
+    category = np.array(CATEGORIES)[lat_rng.choice(len(CATEGORIES), size=A, p=shares / shares.sum())]
+    engagement = (np.array([truth.category_engagement.get(c, 0.0) for c in category])
+                  + lat_rng.normal(0, 1, A))
+    q0 = (0.7 * rng.normal(0, 1, A) + np.array([SEGMENT_QUALITY[s] for s in segments])
+          + np.array([truth.category_quality.get(c, 0.0) for c in category]))
     steps = rng.normal(0, truth.quality_drift_sd, (A, n_steps))
     steps[:, 0] = 0.0
     q = q0[:, None] + np.cumsum(steps, axis=1)  # q[a, k] at quarter k after start
     v = rng.normal(0, truth.account_driver_sd, (A, n_drv))
+    v += np.array([[truth.category_driver_shift.get(c, {}).get(d, 0.0) for d in DRIVERS] for c in category])
     load = np.array([truth.loadings[d] for d in DRIVERS])
 
     def quarter_index(dates):
@@ -257,7 +341,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
         latent_trust = load[i_trust] * q[np.arange(A), k] + v[:, i_trust]
         eta = (truth.churn_intercept + truth.churn_coefs.get("value_for_money", 0) * latent_vfm
                + truth.churn_coefs.get("trust", 0) * latent_trust
-               + truth.churn_coefs.get("log_value", 0) * logv)
+               + truth.churn_coefs.get("log_value", 0) * logv
+               + truth.churn_coefs.get("engagement", 0) * engagement)
         u = rng.random(A)
         eligible = churn_date.isna().to_numpy() & (dates <= extract)
         new = eligible & (u < expit(eta))
@@ -299,6 +384,11 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     c_acc = contacts["account_id"].str[1:].astype(int).to_numpy() - 1
     c_role = contacts["role"].to_numpy()
     c_effect = rng.normal(0, 0.5, len(contacts))
+    # love/hate split in Ambivalent accounts: alternating signs over the account's contacts
+    c_pos = contacts.groupby("account_id").cumcount().to_numpy()
+    start_sign = lat_rng.integers(0, 2, A)
+    sign = np.where((c_pos + start_sign[c_acc]) % 2 == 0, 1.0, -1.0)
+    c_effect = c_effect + truth.ambivalent_split * sign * (category[c_acc] == "Ambivalent")
 
     # ---- invitations and responses -------------------------------------
     inv_rows, resp_rows = [], []
@@ -308,6 +398,9 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     contact_accounts = contacts["account_id"].to_numpy()
     role_shift = np.array([ROLE_SHIFT[r] for r in c_role])
     role_resp = np.array([ROLE_RESPONSE[r] for r in c_role])
+    role_bias = np.array([truth.role_ltr_bias.get(r, 0.0) for r in c_role])
+    c_engage = (engagement[c_acc] * (truth.engagement_response
+                                     + truth.engagement_roles * (c_role != "decision_maker")))
     b_dp = np.array([truth.beta_detractor_to_passive.get(d, 0.0) for d in DRIVERS])
     b_pp = np.array([truth.beta_passive_to_promoter.get(d, 0.0) for d in DRIVERS])
     for w, wdate in enumerate(wave_dates, start=1):
@@ -321,7 +414,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
         k = w - 1
         qa = q[c_acc[idx], k]
         disengaged = (~cd[idx].isna()) & (cd[idx] - wdate <= pre_churn)
-        p_resp = expit(truth.response_intercept + role_resp[idx] + 0.25 * qa
+        p_resp = expit(truth.response_intercept + role_resp[idx] + 0.25 * qa + c_engage[idx]
                        - truth.pre_churn_response_drop * disengaged)
         responds = rng.random(len(idx)) < p_resp
         delay = np.minimum(rng.exponential(4.0, len(idx)), 28)
@@ -350,8 +443,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     ratings = 4 + offs[None, :] + load[None, :] * perceived[:, None] + v[a] + rng.normal(0, 0.8, (m, n_drv))
     ratings = np.clip(np.round(ratings), 1, 7)
     z = ratings - 4
-    eta1 = truth.alpha_detractor_to_passive + z @ b_dp
-    eta2 = truth.alpha_passive_to_promoter + z @ b_pp
+    eta1 = truth.alpha_detractor_to_passive + role_bias[c] + z @ b_dp
+    eta2 = truth.alpha_passive_to_promoter + role_bias[c] + z @ b_pp
     logits = np.column_stack([np.zeros(m), eta1, eta1 + eta2])
     prob = np.exp(logits - logits.max(axis=1, keepdims=True))
     prob /= prob.sum(axis=1, keepdims=True)
@@ -380,6 +473,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
         block = {"account_id": account_ids, "wave": w + 1, "quality": q[:, w]}
         for j, d in enumerate(DRIVERS):
             block[d] = load[j] * q[:, w] + v[:, j]
+        block["category"] = category
+        block["engagement"] = engagement
         lat.append(pd.DataFrame(block))
     truth.latent = pd.concat(lat, ignore_index=True)
 
