@@ -147,17 +147,28 @@ def test_learned_weights_show_coefficients_and_risk_bands(snaps):
     assert sum(hs.weights.values()) == pytest.approx(1)
 
 
-def test_learned_weights_match_sklearn_on_standardised_components(snaps):
-    from sklearn.linear_model import LogisticRegression
+def test_learned_weights_are_the_penalised_likelihood_optimum(snaps):
     past = snaps[snaps["as_of"] < DATES[-1]].reset_index(drop=True)
     hs = health_score(past, weights="learned", penalty=0.5)
     comp = component_scores(past)[hs.coefficients["term"][1:].tolist()]
     X = comp.fillna(comp.mean()).to_numpy()
     Z = (X - X.mean(0)) / X.std(0)
-    # another solver (L-BFGS, tight tolerance) of the same penalised likelihood
-    ref = LogisticRegression(C=0.5, solver="lbfgs", tol=1e-12, max_iter=10000).fit(Z, past["churned"].astype(int))
-    np.testing.assert_allclose(hs.coefficients["std_coef"][1:], ref.coef_[0], rtol=2e-4)  # L-BFGS stops on its gradient norm
-    np.testing.assert_allclose(hs.summary["p_churn"], ref.predict_proba(Z)[:, 1], rtol=2e-4)
+    # the same penalised likelihood, C * sum(log loss) + |w|^2 / 2 (intercept unpenalised), by scipy's BFGS
+    from scipy.optimize import minimize
+    y = past["churned"].to_numpy(float)
+    A = np.column_stack([np.ones(len(Z)), Z])
+
+    C = 0.5
+
+    def objective(b):  # sklearn's objective divided by C: sum(log loss) + |w|^2 / (2 C)
+        eta = A @ b
+        loss = np.logaddexp(0, eta) - y * eta
+        grad = A.T @ (1 / (1 + np.exp(-eta)) - y)
+        return loss.sum() + b[1:] @ b[1:] / (2 * C), grad + np.r_[0, b[1:] / C]
+
+    ref = minimize(objective, np.zeros(A.shape[1]), jac=True, method="BFGS", options={"gtol": 1e-10}).x
+    np.testing.assert_allclose(hs.coefficients["std_coef"][1:], ref[1:], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(hs.summary["p_churn"], 1 / (1 + np.exp(-A @ ref)), rtol=1e-6)
 
 
 def test_learned_needs_both_outcomes_in_the_history(snaps):

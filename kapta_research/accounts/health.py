@@ -252,7 +252,7 @@ def _learn(comp_train, y, *, penalty, func):
     n_imp = (~np.isfinite(X)).sum(axis=0)
     X = np.where(np.isfinite(X), X, mean)
     sd = X.std(axis=0)
-    model = LogisticRegression(C=penalty, solver="newton-cholesky", max_iter=1000)  # exact and fast for few columns
+    model = LogisticRegression(C=penalty, solver="newton-cholesky", tol=1e-10, max_iter=1000)  # exact, fast
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit((X - mean) / sd, y)

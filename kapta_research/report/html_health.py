@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .findings.health import _cap, health_score_label
-from .format import _conf, _n, _share, fmt_p
+from .format import _conf, _n, _share, fmt_ci, fmt_p, fmt_points
 from .html import table_html
 
 __all__ = ["health_validation_table_html", "health_comparisons_table_html", "health_top_k_table_html",
@@ -72,9 +72,8 @@ def health_comparisons_table_html(comparisons: pd.DataFrame, *, confidence=0.95)
     disp = pd.DataFrame({
         "Score": c["score_a"].map(lambda m: _cap(health_score_label(m))),
         "vs": c["score_b"].map(health_score_label),
-        "AUC difference": (100 * c["auc_diff"]).map(lambda v: f"{v:+.0f} points".replace("-", "−")),
-        _conf(confidence): [f"{100 * a:.0f} to {100 * b:.0f}".replace("-", "−") for a, b in
-                            zip(c["ci_low"], c["ci_high"])],
+        "AUC difference": (100 * c["auc_diff"]).map(lambda v: f"{fmt_points(v)} points"),
+        _conf(confidence): [fmt_ci(100 * a, 100 * b) for a, b in zip(c["ci_low"], c["ci_high"])],
         "p": c["p_value"].map(fmt_p),
     })
     return table_html(disp, caption="Differences in AUC between the scores (same accounts, paired)",

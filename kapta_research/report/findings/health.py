@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..format import _conf, _n, _share, fmt_p, significance_level
+from ..format import _conf, _n, _share, fmt_ci, fmt_p, fmt_points, significance_level
 
 __all__ = ["health_findings", "health_score_label", "action_count_sentence"]
 
@@ -70,8 +70,8 @@ def _comparison_sentence(c: pd.Series, confidence: float, alpha: float) -> str:
     lo_, hi_ = (lo, hi) if diff >= 0 else (-hi, -lo)
     verdict = ("a significant difference" if c["p_value"] < alpha else "a difference the data cannot confirm")
     return (f"{_cap(better)} rank{'s' if not better.endswith('weights') else ''} churners better than {worse} by "
-            f"{d:.0f} percentage points of AUC ({_conf(confidence)} {lo_:.0f} to {hi_:.0f}, {fmt_p(c['p_value'])}): "
-            f"{verdict}.").replace("−", "-").replace(" -", " −")
+            f"{fmt_points(d, signed=False)} percentage points of AUC ({_conf(confidence)} "
+            f"{fmt_ci(lo_, hi_, signed=False)}, {fmt_p(c['p_value'])}): {verdict}.")
 
 
 def _top_k_sentence(r: pd.Series, name: str, confidence: float) -> str:
