@@ -14,8 +14,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = ["DataError", "KaptaError", "ParameterError", "Programme", "ProgrammeError",
            "load_programme", "load_sample", "metrics", "nps", "quality", "report", "simulate",
-           "studies", "plots", "drivers", "churn", "coverage", "__version__",
-           "accounts"]
+           "studies", "plots", "drivers", "churn", "coverage", "accounts", "__version__"]
 
 
 def __getattr__(name):  # heavier modules load on first use

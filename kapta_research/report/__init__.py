@@ -21,6 +21,10 @@ from .html_accounts import (category_table_html, coverage_table_html, loyalty_cu
                             rollup_table_html)
 from .pdf import PRINT_CSS, notebook_to_pdf
 from .xlsx import table_caption, write_tables_xlsx
+# --- health (issue 10 B) ---
+from .findings import action_count_sentence, health_findings, health_score_label
+from .html_health import (action_counts_table_html, health_coefficients_table_html, health_comparisons_table_html,
+                          health_top_k_table_html, health_validation_table_html)
 
 __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
            "fmt_p", "nps_sentence", "nps_findings", "table_html", "nps_table_html", "compare_table_html",
@@ -31,3 +35,6 @@ __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", 
            "logrank_html", "not_covered_html", "skipped_html", "caption", "table_caption", "write_tables_xlsx",
            "accounts_findings", "accounts_scope_lines", "rollup_table_html", "coverage_table_html",
            "category_table_html", "quadrant_table_html", "loyalty_cut_html"]
+__all__ += ["health_findings", "health_score_label", "action_count_sentence", "health_validation_table_html",
+            "health_comparisons_table_html", "health_top_k_table_html", "health_coefficients_table_html",
+            "action_counts_table_html"]  # health (issue 10 B)

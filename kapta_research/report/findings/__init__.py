@@ -3,6 +3,8 @@ from .accounts import accounts_findings, accounts_scope_lines
 from .churn import churn_findings, churn_scope_lines
 from .drivers import driver_findings, driver_scope_lines
 from .nps import nps_findings, nps_sentence, scope_lines
+from .health import action_count_sentence, health_findings, health_score_label  # health (issue 10 B)
 
 __all__ = ["nps_findings", "nps_sentence", "scope_lines", "driver_findings", "driver_scope_lines",
            "churn_findings", "churn_scope_lines", "accounts_findings", "accounts_scope_lines"]
+__all__ += ["health_findings", "health_score_label", "action_count_sentence"]  # health (issue 10 B)
