@@ -242,6 +242,15 @@ def _accounts(programme, params) -> Plan:
                                            "responses have none."),
                 Section("quadrants", "Loyalty × value quadrants", not no_value,
                         no_value.replace("This section needs", "The quadrants need"))]
+    churn = no_acc or ("" if programme.provided("accounts", "churn_date") else
+                       "The health-score validation needs churn dates; the accounts table has no churn_date column.")
+    if not churn and len(params.get("as_of", [])) < 2:
+        churn = ("The health-score validation learns on earlier snapshot dates and tests on the latest; the "
+                 "'as_of' parameter gives fewer than two dates.")
+    sections.append(Section("health_validation", "Does the health score predict churn?", not churn,
+                            churn.replace("This section needs", "The health-score validation needs")))
+    sections.append(Section("actions", "Action lists for the account teams", not no_acc,
+                            no_acc.replace("This section needs", "The action lists need")))
     if str(params.get("loyalty_cut", "0")).strip() == "churn":
         why = no_value or ("" if programme.provided("accounts", "churn_date") else
                            "Choosing the loyalty cut from churn needs churn dates; the accounts table has no "

@@ -23,7 +23,8 @@ def _text(pdf, pages=None) -> str:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    return run_study("accounts", data=str(SAMPLE_DIR), output_root=tmp_path_factory.mktemp("r"), run_id="a")
+    return run_study("accounts", data=str(SAMPLE_DIR), output_root=tmp_path_factory.mktemp("r"), run_id="a",
+                     parameters={"n_boot": 300})
 
 
 @pytest.mark.study
@@ -38,6 +39,10 @@ def test_outputs(run):
     assert {p.name for p in (run / "figures").glob("*.png")} >= {"rollup_spread.png", "revenue_coverage.png",
                                                                  "category_shares.png", "quadrant_map.png"}
     assert (run / "manifest.json").is_file() and (run / "findings.pdf").is_file()
+    # health (issue 10 B) wired in: validation tables, plots, and the account managers' workbook
+    assert {"health_validation.csv", "health_comparisons.csv", "action_counts.csv"} <= tables
+    assert {"health_roc.png", "health_calibration.png"} <= {p.name for p in (run / "figures").glob("*.png")}
+    assert (run / "actions.xlsx").is_file() and (run / "accounts" / "health_top_k.csv").is_file()
 
 
 @pytest.mark.study
@@ -55,6 +60,10 @@ def test_pdf_states_findings_with_intervals_and_n(run):
                      r"typical: about a third\); Rationals \d+ % .*typical: about half", text)
     assert re.search(r"\d+ accounts are high value but not loyal \(Q2, act now\), holding \d+ % of the annual value",
                      text)
+    assert re.search(r"Your health score ranks accounts that churned within 365 days above those that stayed \d+ % "
+                     r"of the time \(95 % CI \d+–\d+ %\); learned weights \d+ % \(\d+–\d+ %\); NPS alone \d+ %", text)
+    assert re.search(r"Action lists for the account teams \(actions.xlsx, not in this report\): detractors without "
+                     r"a follow- ?up within 7 days: \d+", text)
     assert "Not covered" not in text  # the sample has every table
 
 
@@ -77,7 +86,8 @@ def test_pdf_has_tables_figures_no_code_and_no_personal_data(run):
 
 @pytest.mark.study
 def test_same_data_and_parameters_give_identical_tables(run, tmp_path):
-    again = run_study("accounts", data=str(SAMPLE_DIR), output_root=tmp_path, run_id="b", pdf=False)
+    again = run_study("accounts", data=str(SAMPLE_DIR), output_root=tmp_path, run_id="b", pdf=False,
+                      parameters={"n_boot": 300})
     first = sorted((run / "tables").glob("*.csv")) + sorted((run / "accounts").glob("*.csv"))
     assert len(first) >= 8
     for f in first:
@@ -93,11 +103,12 @@ def test_responses_only_lists_what_is_not_covered(tmp_path):
     page1 = _text(out / "findings.pdf", [0])
     box = page1[page1.index("Not covered"):page1.index("Key findings")]
     for title in ("Role-weighted and decision-maker roll-ups", "Revenue-weighted portfolio NPS",
-                  "Voices and revenue coverage", "Loyalty × value quadrants"):
+                  "Voices and revenue coverage", "Loyalty × value quadrants", "Does the health score predict churn?",
+                  "Action lists for the account teams"):
         assert title in box, title
     assert "the contacts table; none was given" in box and "the accounts table; none was given" in box
     assert "Account categories (95 % CI" in page1  # what the responses allow still runs
-    assert not (out / "tables" / "voice_coverage.csv").exists()
+    assert not (out / "tables" / "voice_coverage.csv").exists() and not (out / "actions.xlsx").exists()
 
 
 def _stand_in(given, accounts_cols=("segment", "annual_value", "churn_date")):
@@ -110,11 +121,11 @@ def _stand_in(given, accounts_cols=("segment", "annual_value", "churn_date")):
 @pytest.mark.parametrize("given, skipped", [
     ({"responses", "accounts", "contacts"}, set()),
     ({"responses", "accounts"}, {"role_rollups"}),
-    ({"responses", "contacts"}, {"revenue_rollup", "voices", "quadrants"}),
-    ({"responses"}, {"role_rollups", "revenue_rollup", "voices", "quadrants"}),
+    ({"responses", "contacts"}, {"revenue_rollup", "voices", "quadrants", "health_validation", "actions"}),
+    ({"responses"}, {"role_rollups", "revenue_rollup", "voices", "quadrants", "health_validation", "actions"}),
 ])
 def test_plan_of_every_table_combination(given, skipped):
-    p = coverage.plan("accounts", _stand_in(given))
+    p = coverage.plan("accounts", _stand_in(given), {"as_of": ["2024-07-01", "2025-01-01"]})
     assert {s.name for s in p.skipped} == skipped
     assert p.runs("rollups") and p.runs("account_nps") and p.runs("categories")
 
@@ -128,6 +139,10 @@ def test_plan_without_annual_value_or_churn_dates():
     p = coverage.plan("accounts", _stand_in({"responses", "accounts", "contacts"}, ("segment", "annual_value")),
                       {"loyalty_cut": "churn"})
     assert "no churn_date column (the cut 0 is used)" in p.reason("loyalty_cut")
+    assert p.reason("health_validation") == ("The health-score validation needs churn dates; the accounts table has "
+                                             "no churn_date column.")
+    p = coverage.plan("accounts", _stand_in({"responses", "accounts", "contacts"}), {"as_of": ["2025-01-01"]})
+    assert "gives fewer than two dates" in p.reason("health_validation")
 
 
 def test_bad_parameters(tmp_path):

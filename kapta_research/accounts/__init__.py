@@ -11,7 +11,7 @@ the account health score, its validation against churn, and action lists.
 from ._prior import DirichletPrior, fit_dirichlet_prior
 from ._rollup import (DEFAULT_ROLE_WEIGHTS, ROLLUPS, WATERFALL, AccountNPS, account_nps, parse_weights)
 from .sensitivity import METHOD_LABELS, rollup_sensitivity
-from .voices import REVENUE_COVERAGE_TARGET, VoiceCoverage, voice_coverage
+from .voices import REVENUE_COVERAGE_TARGET, VoiceCoverage, period_end, voice_coverage
 from .categories import CATEGORY_NAMES, DEFAULT_RULE, AccountCategories, account_categories
 from .quadrants import QUADRANTS, Quadrants, choose_loyalty_cut, parse_loyalty_cut, quadrants
 # --- health (issue 10 B): health score, validation, action lists ---
@@ -22,7 +22,7 @@ from .health import (COMPONENTS, DEFAULT_WEIGHTS, HealthScore, HealthValidation,
 __all__ = ["account_nps", "AccountNPS", "rollup_sensitivity", "METHOD_LABELS", "voice_coverage", "VoiceCoverage",
            "REVENUE_COVERAGE_TARGET", "account_categories", "AccountCategories", "CATEGORY_NAMES", "DEFAULT_RULE",
            "quadrants", "Quadrants", "QUADRANTS", "choose_loyalty_cut", "parse_loyalty_cut", "DirichletPrior",
-           "fit_dirichlet_prior", "ROLLUPS", "WATERFALL", "DEFAULT_ROLE_WEIGHTS", "parse_weights",
+           "fit_dirichlet_prior", "ROLLUPS", "WATERFALL", "DEFAULT_ROLE_WEIGHTS", "parse_weights", "period_end",
            "health_score", "HealthScore", "component_scores", "validate_health", "HealthValidation",
            "default_scores", "COMPONENTS", "DEFAULT_WEIGHTS", "action_lists", "ActionLists", "ACTION_LISTS",
            "action_counts", "write_actions_xlsx"]

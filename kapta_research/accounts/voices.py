@@ -10,7 +10,7 @@ from ..errors import DataError, ParameterError
 from ..schema import ROLES
 from ..stats.intervals import wilson_interval
 
-__all__ = ["VoiceCoverage", "voice_coverage", "REVENUE_COVERAGE_TARGET"]
+__all__ = ["VoiceCoverage", "voice_coverage", "REVENUE_COVERAGE_TARGET", "period_end"]
 
 #: Share of annual value that B2B practice aims to hear from each quarter.
 REVENUE_COVERAGE_TARGET = 0.8
@@ -38,6 +38,20 @@ class VoiceCoverage(Result):
         self.summary, self.accounts, self.waves = summary, accounts, waves
         self.target, self.confidence = REVENUE_COVERAGE_TARGET, confidence
         self.n_accounts = int(len(accounts))
+
+
+def period_end(programme, date: str = "") -> str:
+    """``date`` if given, else the day after the latest response: the "today" of the study's action lists.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> period_end(kr.load_sample()), period_end(kr.load_sample(), "2025-06-30")
+    ('2025-11-04', '2025-06-30')
+    """
+    if date:
+        return str(pd.Timestamp(date).date())
+    return str((pd.to_datetime(programme.responses["responded_at"]).max() + pd.Timedelta(days=1)).date())
 
 
 def _waves(programme, wave, func):
