@@ -52,7 +52,7 @@ def test_shrinkage_beats_raw_nps_for_accounts_with_1_to_3_respondents(programmes
     mse_raw = ((thin["nps"] - thin["true_nps"]) ** 2).mean()
     mse_shrunk = ((thin["nps_shrunk"] - thin["true_nps"]) ** 2).mean()
     print(f"MSE (points^2) for 1-3 respondents: raw {mse_raw:.0f}, shrunk {mse_shrunk:.0f}")
-    # measured: raw 4 296, shrunk 1 129 (n = 4 498 accounts): a quarter of the raw error
+    # measured: raw 3 086, shrunk 878 (accounts with 1-3 answers of 12 000): 28 % of the raw error
     assert mse_shrunk < 0.5 * mse_raw
     for n, g in thin.groupby("n"):
         assert ((g["nps_shrunk"] - g["true_nps"]) ** 2).mean() < ((g["nps"] - g["true_nps"]) ** 2).mean(), n
@@ -62,7 +62,8 @@ def test_posterior_intervals_cover_the_true_account_nps(programmes):
     covered = (programmes["ci_low"] <= programmes["true_nps"]) & (programmes["true_nps"] <= programmes["ci_high"])
     by_n = covered.groupby(programmes["n"].clip(upper=6)).mean()
     print("coverage of the 95 % posterior interval:", round(covered.mean(), 3), by_n.round(3).to_dict())
-    # measured: 0.951 overall over 12 000 accounts; 0.94-0.96 for every n
+    # measured: 0.935 overall over 12 000 accounts, 0.93-0.94 for every n (slightly under 0.95: the
+    # prior's concentration is estimated from 60 accounts, and the interval ignores that uncertainty)
     assert 0.90 <= covered.mean() <= 0.98
     assert by_n.between(0.88, 0.99).all(), by_n
 
@@ -76,7 +77,8 @@ def test_category_probabilities_are_calibrated(programmes):
     table = pd.DataFrame({"p": programmes["probability"], "right": right}).groupby(bins, observed=True).agg(
         mean_p=("p", "mean"), hit=("right", "mean"), n=("right", "size"))
     print(table.round(3))
-    # measured: within 0.03 of the stated probability in every bin with more than 200 accounts
+    # measured: hit rates 0.395 / 0.580 / 0.775 / 0.930 for mean stated probabilities 0.411 / 0.598 /
+    # 0.796 / 0.946 (bins of 1 150-4 450 accounts): within 0.02 -- accounts given 0.8 are right 78 % of the time
     big = table[table["n"] > 200]
     assert len(big) >= 3
     assert (np.abs(big["hit"] - big["mean_p"]) < 0.06).all(), table
@@ -98,8 +100,10 @@ def test_categories_recover_the_simulated_latent_categories():
     recall = four.groupby("truth").apply(lambda g: (g["category"] == g.name).mean(), include_groups=False)
     print(f"agreement {agree:.3f} (baseline {baseline:.3f}, n = {len(four)}); recall", recall.round(2).to_dict())
     print(pd.crosstab(four["truth"], four["category"]))
-    # measured (seed 11): agreement 0.62 against 0.48 for "all Rational"; recall Ambassador 0.56,
-    # Rational 0.72, Stalker 0.61, Opponent 0.53, Ambivalent 0.16 (love/hate accounts overlap with the
-    # others when a few contacts answer)
+    # measured (seed 11, 1 080 accounts with 4+ respondents): agreement 0.65 against 0.50 for "all
+    # Rational"; recall Ambassador 0.57, Rational 0.76, Stalker 0.56, Opponent 0.38 (of 24),
+    # Ambivalent 0.25 (love/hate accounts look like the others when few contacts answer).  The latent
+    # categories overlap by design (quality varies within each and drifts by wave), so no rule can
+    # recover all of them; the probabilities are calibrated against the rule (test above).
     assert agree >= baseline + 0.08 and agree >= 0.55
-    assert recall["Stalker"] >= 0.45 and recall["Opponent"] >= 0.35 and recall["Ambassador"] >= 0.4
+    assert recall["Stalker"] >= 0.45 and recall["Opponent"] >= 0.3 and recall["Ambassador"] >= 0.45

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-__all__ = ["DirichletPrior", "fit_dirichlet_prior", "posterior_nps_interval", "ALPHA_BOUNDS"]
+__all__ = ["DirichletPrior", "fit_dirichlet_prior", "posterior_nps_interval", "dirichlet_mix_draws", "ALPHA_BOUNDS"]
 
 #: Search range of the concentration α0.
 ALPHA_BOUNDS = (1e-3, 1e6)
@@ -123,6 +123,18 @@ def fit_dirichlet_prior(counts) -> DirichletPrior:
     return DirichletPrior(mean, alpha0, dm_log_likelihood(alpha0, ux, mean, mult), int(len(x)), bool(at_bound))
 
 
+def dirichlet_mix_draws(alpha, n_draws: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_draws`` mixes (detractor, passive, promoter) from ``Dirichlet(alpha)`` per row of ``alpha`` (A, 3).
+
+    Normalised independent gamma variates, single precision: shape ``(A, n_draws, 3)``.  The one
+    Monte Carlo engine of account NPS intervals, category probabilities and quadrant probabilities.
+    """
+    a = np.asarray(alpha, dtype=float)
+    g = rng.standard_gamma(np.broadcast_to(a[:, None, :], (len(a), n_draws, 3)).astype(np.float32),
+                           dtype=np.float32)
+    return g / g.sum(axis=2, keepdims=True)
+
+
 def posterior_nps_interval(post_alpha, *, confidence: float, n_draws: int, rng: np.random.Generator,
                            chunk: int = 512):
     """Equal-tailed posterior interval of ``p_pro − p_det`` for Dirichlet posteriors (proportion scale).
@@ -137,10 +149,8 @@ def posterior_nps_interval(post_alpha, *, confidence: float, n_draws: int, rng: 
     lo = np.empty(len(uniq))
     hi = np.empty(len(uniq))
     for start in range(0, len(uniq), chunk):
-        a = uniq[start:start + chunk]
-        g = rng.standard_gamma(np.broadcast_to(a[:, None, :], (len(a), n_draws, 3)).astype(np.float32),
-                               dtype=np.float32)
-        d = (g[..., 2] - g[..., 0]) / g.sum(axis=2)
+        p = dirichlet_mix_draws(uniq[start:start + chunk], n_draws, rng)
+        d = p[..., 2] - p[..., 0]
         lo[start:start + chunk], hi[start:start + chunk] = np.quantile(d, q, axis=1)
     inverse = np.asarray(inverse).reshape(-1)
     return lo[inverse], hi[inverse]

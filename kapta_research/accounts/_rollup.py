@@ -166,6 +166,15 @@ def _driver_gaps(vals: pd.DataFrame, codes: np.ndarray, A: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def account_table(accounts, *, func: str) -> pd.DataFrame:
+    """The per-account table of an :class:`AccountNPS` (or a DataFrame given as is); else a clear error."""
+    table = accounts.summary if isinstance(accounts, Result) else accounts
+    if not isinstance(table, pd.DataFrame):
+        raise ParameterError(f"The 'accounts' parameter of {func} must be the result of account_nps or its "
+                             f"summary DataFrame. Got {type(accounts).__name__} instead.")
+    return table
+
+
 class AccountNPS(Result):
     """Account NPS with empirical-Bayes shrinkage (see :func:`account_nps`).
 

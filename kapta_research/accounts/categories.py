@@ -56,6 +56,8 @@ from .._result import Result
 from .._validation import check_confidence, check_int, check_random_state
 from ..errors import DataError, KaptaWarning, ParameterError
 from ..stats.resample import cluster_bootstrap
+from ._prior import dirichlet_mix_draws
+from ._rollup import account_table
 
 __all__ = ["MINORITY", "CATEGORY_NAMES", "DEFAULT_RULE", "GAP_COLUMNS", "classify_mix", "TYPICAL_SHARES", "AccountCategories", "account_categories",
            "check_rule"]
@@ -191,12 +193,12 @@ def account_categories(accounts, *, rule=None, confidence=0.95, n_draws=2000, n_
     >>> cats = account_categories(account_nps(kr.load_sample().respondents()), n_boot=200)
     >>> cats.shares[["category", "n_accounts", "share", "ci_low", "ci_high"]].round(2)
                               category  n_accounts  share  ci_low  ci_high
-    0                       Ambassador          56   0.22    0.19     0.26
+    0                       Ambassador          57   0.22    0.19     0.26
     1                         Rational         157   0.51    0.47     0.55
     2                       Ambivalent           4   0.09    0.08     0.10
     3                          Stalker          24   0.09    0.06     0.11
-    4                         Opponent          18   0.09    0.07     0.11
-    5  Ambivalent + Stalker + Opponent          46   0.27    0.24     0.30
+    4                         Opponent          17   0.09    0.07     0.12
+    5  Ambivalent + Stalker + Opponent          45   0.27    0.24     0.30
     """
     func = "account_categories"
     rule = check_rule(rule, func=func)
@@ -204,10 +206,7 @@ def account_categories(accounts, *, rule=None, confidence=0.95, n_draws=2000, n_
     n_draws = check_int(n_draws, name="n_draws", func=func, low=200)
     n_boot = check_int(n_boot, name="n_boot", func=func, low=100)
     rng = check_random_state(random_state, func=func)
-    table = accounts.summary if isinstance(accounts, Result) else accounts
-    if not isinstance(table, pd.DataFrame):
-        raise ParameterError(f"The 'accounts' parameter of {func} must be the result of account_nps or its "
-                             f"summary DataFrame. Got {type(accounts).__name__} instead.")
+    table = account_table(accounts, func=func)
     need = ["account_id", "alpha_detractor", "alpha_passive", "alpha_promoter"]
     missing = [c for c in need if c not in table]
     if missing:
@@ -223,8 +222,7 @@ def account_categories(accounts, *, rule=None, confidence=0.95, n_draws=2000, n_
     for start in range(0, A, 256):
         block = slice(start, start + 256)
         a = post[block]
-        g = rng.standard_gamma(np.broadcast_to(a[:, None, :], (len(a), n_draws, 3)))
-        p = g / g.sum(axis=2, keepdims=True)
+        p = dirichlet_mix_draws(a, n_draws, rng)
         gaps = {}
         for name in gap_cols:
             mu = table[name].to_numpy(float)[block, None]

@@ -8,6 +8,8 @@ from scipy import stats
 from .._result import Result
 from .._validation import check_confidence, check_int, check_random_state
 from ..errors import DataError, ParameterError
+from ._prior import dirichlet_mix_draws
+from ._rollup import account_table
 
 __all__ = ["QUADRANTS", "Quadrants", "quadrants", "choose_loyalty_cut", "LOYALTY_CUT_GRID", "parse_loyalty_cut"]
 
@@ -194,7 +196,7 @@ def quadrants(accounts, *, loyalty="nps_shrunk", value="annual_value", loyalty_c
     >>> q = quadrants(account_nps(kr.load_sample().respondents()))
     >>> q.counts[["quadrant", "n_accounts", "mean_probability"]].round(2)
       quadrant  n_accounts  mean_probability
-    0       Q1          78              0.89
+    0       Q1          78              0.88
     1       Q2          52              0.73
     2       Q3          48              0.69
     3       Q4          81              0.85
@@ -203,10 +205,7 @@ def quadrants(accounts, *, loyalty="nps_shrunk", value="annual_value", loyalty_c
     confidence = check_confidence(confidence, func=func)
     n_draws = check_int(n_draws, name="n_draws", func=func, low=200)
     rng = check_random_state(random_state, func=func)
-    table = accounts.summary if isinstance(accounts, Result) else accounts
-    if not isinstance(table, pd.DataFrame):
-        raise ParameterError(f"The 'accounts' parameter of {func} must be the result of account_nps or its "
-                             f"summary DataFrame. Got {type(accounts).__name__} instead.")
+    table = account_table(accounts, func=func)
     if loyalty not in table:
         raise DataError(f"{func}: no loyalty column {loyalty!r} in the accounts table.")
     if value not in table or table[value].isna().all():
@@ -271,9 +270,8 @@ def _prob_above(table, loyalty, cut, confidence, n_draws, rng) -> np.ndarray:
         uniq, inv = np.unique(post, axis=0, return_inverse=True)
         p = np.empty(len(uniq))
         for s in range(0, len(uniq), 512):
-            a = uniq[s:s + 512]
-            g = rng.standard_gamma(np.broadcast_to(a[:, None, :], (len(a), n_draws, 3)))
-            d = 100 * (g[..., 2] - g[..., 0]) / g.sum(axis=2)
+            mix = dirichlet_mix_draws(uniq[s:s + 512], n_draws, rng)
+            d = 100 * (mix[..., 2] - mix[..., 0])
             p[s:s + 512] = (d > cut).mean(axis=1)
         return p[np.asarray(inv).reshape(-1)]
     if not {"ci_low", "ci_high"} <= set(table):
