@@ -339,7 +339,7 @@ def test_semicolon_cp1252_csv_reads_identically(tmp_path):
 
 def test_excel_reads_identically(tmp_path, reference):
     for t in TABLES:
-        pd.read_csv(SAMPLE_DIR / f"{t}.csv").to_excel(tmp_path / f"{t}.xlsx", index=False)
+        pd.read_csv(SAMPLE_DIR / f"{t}.csv", keep_default_na=False, na_values=[""]).to_excel(tmp_path / f"{t}.xlsx", index=False)
     prog = load_programme(tmp_path)
     assert prog.sources["responses"].endswith("responses.xlsx")
     assert_same_programme(reference, prog)
@@ -347,7 +347,7 @@ def test_excel_reads_identically(tmp_path, reference):
 
 def test_parquet_reads_identically(tmp_path, reference):
     for t in TABLES:
-        df = pd.read_csv(SAMPLE_DIR / f"{t}.csv")
+        df = pd.read_csv(SAMPLE_DIR / f"{t}.csv", keep_default_na=False, na_values=[""])
         for c in df.columns:  # real types, as a warehouse export would have them
             if c.endswith(("_at", "_date", "_since")):
                 df[c] = pd.to_datetime(df[c])
