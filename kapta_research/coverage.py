@@ -222,6 +222,43 @@ def _churn(programme, params) -> Plan:
     return Plan("churn-correlation", sections, drivers=have, models=models if not churn else {})
 
 
+def _accounts(programme, params) -> Plan:
+    """Study 04 (accounts): roll-ups, voices, categories, quadrants (issue 10)."""
+    no_acc = _table_reason(programme, "accounts", None, "This section needs", "")
+    no_value = no_acc or _table_reason(programme, "accounts", "annual_value", "This section needs",
+                                       "the accounts' annual value")
+    no_roles = _table_reason(programme, "contacts", "role", "Roll-ups by role need", "the contacts' roles")
+    drivers, _ = _driver_columns(programme, programme.drivers)
+    sections = [Section("rollups", "Portfolio NPS under each roll-up", True),
+                Section("role_rollups", "Role-weighted and decision-maker roll-ups", not no_roles, no_roles),
+                Section("revenue_rollup", "Revenue-weighted portfolio NPS", not no_value,
+                        no_value.replace("This section needs", "The revenue-weighted NPS needs")),
+                Section("account_nps", "Account NPS with small-sample shrinkage", True),
+                Section("voices", "Voices and revenue coverage", not no_value,
+                        no_value.replace("This section needs", "Voices and revenue coverage need")),
+                Section("categories", "Account categories", True),
+                Section("category_drivers", "Stalkers and the Ambassadors' relationship test", bool(drivers),
+                        "" if drivers else "They need driver ratings (value for money, trust, ...); the "
+                                           "responses have none."),
+                Section("quadrants", "Loyalty × value quadrants", not no_value,
+                        no_value.replace("This section needs", "The quadrants need"))]
+    churn = no_acc or ("" if programme.provided("accounts", "churn_date") else
+                       "The health-score validation needs churn dates; the accounts table has no churn_date column.")
+    if not churn and len(params.get("as_of", [])) < 2:
+        churn = ("The health-score validation learns on earlier snapshot dates and tests on the latest; the "
+                 "'as_of' parameter gives fewer than two dates.")
+    sections.append(Section("health_validation", "Does the health score predict churn?", not churn,
+                            churn.replace("This section needs", "The health-score validation needs")))
+    sections.append(Section("actions", "Action lists for the account teams", not no_acc,
+                            no_acc.replace("This section needs", "The action lists need")))
+    if str(params.get("loyalty_cut", "0")).strip() == "churn":
+        why = no_value or ("" if programme.provided("accounts", "churn_date") else
+                           "Choosing the loyalty cut from churn needs churn dates; the accounts table has no "
+                           "churn_date column (the cut 0 is used).")
+        sections.append(Section("loyalty_cut", "Loyalty cut chosen from churn", not why, why))
+    return Plan("accounts", sections, drivers=drivers)
+
+
 def _programme_health(programme, params) -> Plan:
     """Study 05: every section rests on an optional table (issue 11)."""
     loop = _table_reason(programme, "followups", None, "Closing the loop needs", "")
@@ -294,6 +331,7 @@ def _comments(programme, params) -> Plan:
 _PLANNERS = {"nps-overview": _nps_overview, "key-drivers": _key_drivers, "churn-correlation": _churn}
 _PLANNERS["programme-health"] = _programme_health  # issue 11 (ops)
 _PLANNERS["what-customers-say"] = _comments  # issue 12 (text)
+_PLANNERS["accounts"] = _accounts  # issue 10 (accounts)
 
 
 def plan(study, programme, parameters: dict | None = None) -> Plan:

@@ -109,9 +109,9 @@ def test_run_all_continues_past_a_failure_and_summarises(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 1
     lines = {ln.split()[0]: ln for ln in out.splitlines() if ln.split() and ln.split()[0] in
-             ("nps-overview", "key-drivers", "churn-correlation")}
+             ("nps-overview", "key-drivers", "churn-correlation", "accounts")}
     assert " FAILED " in lines["nps-overview"] and "The 'waves' parameter names waves [99]" in lines["nps-overview"]
-    for s in ("key-drivers", "churn-correlation"):
+    for s in ("key-drivers", "churn-correlation", "accounts"):
         assert " ok " in lines[s] and lines[s].rstrip().endswith("findings.pdf")
         pdf = lines[s].split()[-1]
         assert (tmp_path / s) in __import__("pathlib").Path(pdf).parents

@@ -32,7 +32,7 @@ from ..stats.survival import harrell_c as _harrell_c  # noqa: F401
 from .prediction import PredictiveValueResult, predictive_value
 from .rates import churn_by_category
 from .features import (NPS_BANDS, SNAPSHOT_FEATURES, TREND_BANDS, observed_until, score_freshness,
-                       snapshot, snapshots)
+                       snapshot, snapshot_features, snapshots)
 from .survival import CoxResult, SurvivalResult, cox, survival_curves
 
 __all__ = [
@@ -41,7 +41,7 @@ __all__ = [
     "predictive_value", "PredictiveValueResult",
     "churn_by_category",
     "snapshot", "snapshots", "score_freshness", "observed_until", "SNAPSHOT_FEATURES", "NPS_BANDS",
-    "TREND_BANDS",
+    "TREND_BANDS", "snapshot_features",
 ]
 
 

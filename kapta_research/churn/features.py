@@ -40,13 +40,14 @@ from ..stats.resample import DEFAULT_N_BOOT
 
 __all__ = ["snapshot", "snapshots", "score_freshness", "observed_until", "SNAPSHOT_FEATURES", "NPS_BANDS",
            "TREND_BANDS", "survey_features", "response_rate_features", "recency_features", "voc_features",
-           "followup_features", "value_features", "churn_outcome", "account_mix"]
+           "followup_features", "value_features", "tenure_features", "churn_outcome", "account_mix",
+           "snapshot_features"]
 
 #: Feature columns of a snapshot besides the drivers.
 SNAPSHOT_FEATURES = ("nps", "pct_promoters", "pct_passives", "pct_detractors", "n_responses", "n_respondents",
                      "n_roles", "has_decision_maker", "response_rate", "response_rate_trend",
                      "days_since_response", "latest_nps", "days_since_voc", "detractor_followup_7d",
-                     "annual_value", "log_value")
+                     "annual_value", "log_value", "tenure_days")
 
 #: Response-rate trend bands (``response_trend_band``): slope per wave beyond ±TREND_THRESHOLD.
 TREND_BANDS = ("falling", "stable", "rising", "not enough waves")
@@ -212,6 +213,20 @@ def value_features(accounts: pd.DataFrame) -> pd.DataFrame:
                          "log_value": np.log(value.where(value > 0)).to_numpy(float)}, index=accounts.index)
 
 
+def tenure_features(accounts: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Days a customer at ``as_of`` (``as_of - customer_since``; NaN without ``customer_since``).
+
+    ``customer_since`` is an account attribute fixed before ``as_of`` for every
+    account active at ``as_of`` (the snapshot keeps only accounts with
+    ``customer_since < as_of``), so tenure uses nothing dated after the snapshot.
+    """
+    since = pd.to_datetime(accounts["customer_since"]) if "customer_since" in accounts \
+        else pd.Series(pd.NaT, index=accounts.index, dtype="datetime64[ns]")
+    days = (pd.Timestamp(as_of) - since).dt.days.astype(float)
+    return pd.DataFrame({"tenure_days": days.where(since < pd.Timestamp(as_of)).to_numpy(float)},
+                        index=accounts.index)
+
+
 def _check_churn_columns(programme, *, func) -> None:
     """Refuse a programme whose accounts carry no churn outcome (not the same as "no churn events")."""
     acc = programme.accounts
@@ -270,69 +285,18 @@ def _check_snapshot_args(programme, *, as_of, horizon_days, lookback_waves, unti
     return as_of, horizon_days, lookback_waves, end
 
 
-def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None) -> pd.DataFrame:
-    """One row per account active at ``as_of``: survey features and the churn outcome.
-
-    Parameters
-    ----------
-    programme : Programme
-    as_of : str or Timestamp
-        The snapshot date.  Features use only records dated before it.
-    horizon_days : int
-        Outcome window: ``churned`` is True when the account churns within
-        ``horizon_days`` after ``as_of``.
-    lookback_waves : int
-        Survey features use the latest ``lookback_waves`` waves invited
-        before ``as_of``.
-    until : str or Timestamp, optional
-        End of observation (default: :func:`observed_until`).  The horizon
-        must end by then, else ``churned`` would be unknown for survivors.
-
-    Returns
-    -------
-    DataFrame
-        ``account_id``, ``as_of``, ``segment``, ``region`` (when present),
-        the features in :data:`SNAPSHOT_FEATURES` — account NPS (points, from
-        integer counts) and P/P/D shares (%) over the lookback,
-        ``n_responses``, ``n_respondents``, ``n_roles``,
-        ``has_decision_maker``, ``response_rate`` (0-1) and
-        ``response_rate_trend`` (least-squares slope of the per-wave rate,
-        per wave), ``days_since_response``, ``latest_nps`` (the latest wave's
-        account NPS), ``days_since_voc``, ``detractor_followup_7d`` (share of
-        the lookback's detractors followed up within 7 days), ``annual_value``,
-        ``log_value`` — the mean of every driver over the lookback,
-        ``nps_band`` (:data:`NPS_BANDS`), ``response_trend_band``
-        (:data:`TREND_BANDS`: a slope of the response rate beyond ±5 points
-        per wave counts as falling / rising), and the
-        outcome: ``churned`` (bool), ``days_to_event`` and ``event`` (churn
-        observed by ``until``; for survival models).  Accounts without
-        responses in the lookback have NaN survey features; features of an
-        optional table that was not given are NaN (see the module notes).
-        ``n_roles`` and ``has_decision_maker`` are NaN without contacts.
-
-    Raises
-    ------
-    DataError
-        Accounts without churn dates ("churn outcomes are missing"), or no
-        account active at ``as_of``.
-
-    Examples
-    --------
-    >>> import kapta_research as kr
-    >>> snap = kr.churn.snapshot(kr.load_sample(), as_of="2025-01-01")
-    >>> int(snap["churned"].sum()) > 0, bool((snap["days_to_event"] > 0).all())
-    (True, True)
-    """
-    func = "snapshot"
-    as_of, horizon_days, lookback_waves, end = _check_snapshot_args(
-        programme, as_of=as_of, horizon_days=horizon_days, lookback_waves=lookback_waves, until=until, func=func)
-    p = programme
-    _check_churn_columns(p, func=func)
-    acc = p.accounts.copy()
+def _active_accounts(programme, as_of) -> pd.DataFrame:
+    """Accounts that are customers at ``as_of``: joined before it and not churned by it."""
+    acc = programme.accounts
     churn_date = acc["churn_date"] if "churn_date" in acc else pd.Series(pd.NaT, index=acc.index)
     since = acc["customer_since"] if "customer_since" in acc else pd.Series(pd.NaT, index=acc.index)
     active = (churn_date.isna() | (churn_date > as_of)) & (since.isna() | (since < as_of))
-    acc = acc[active].reset_index(drop=True)
+    return acc[active].reset_index(drop=True)
+
+
+def _features(p, *, as_of, lookback_waves) -> pd.DataFrame:
+    """The feature columns of :func:`snapshot` (no outcome), one row per account active at ``as_of``."""
+    acc = _active_accounts(p, as_of)
     if len(acc) == 0:
         raise DataError(f"no account is active at {as_of.date()}")
     out = pd.DataFrame({"account_id": acc["account_id"], "as_of": as_of})
@@ -368,6 +332,7 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
     values = value_features(acc)
     out["annual_value"] = values["annual_value"].to_numpy()
     out["log_value"] = values["log_value"].to_numpy()
+    out["tenure_days"] = tenure_features(acc, as_of=as_of)["tenure_days"].to_numpy()
 
     out["nps_band"] = nps_band(out["nps"].to_numpy(float))
     trend = out["response_rate_trend"]
@@ -375,10 +340,117 @@ def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None
         np.select([trend.isna(), trend <= -TREND_THRESHOLD, trend >= TREND_THRESHOLD],
                   ["not enough waves", "falling", "rising"], default="stable"),
         categories=TREND_BANDS, ordered=True)
+    return out
+
+
+def snapshot(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None) -> pd.DataFrame:
+    """One row per account active at ``as_of``: survey features and the churn outcome.
+
+    Parameters
+    ----------
+    programme : Programme
+    as_of : str or Timestamp
+        The snapshot date.  Features use only records dated before it.
+    horizon_days : int
+        Outcome window: ``churned`` is True when the account churns within
+        ``horizon_days`` after ``as_of``.
+    lookback_waves : int
+        Survey features use the latest ``lookback_waves`` waves invited
+        before ``as_of``.
+    until : str or Timestamp, optional
+        End of observation (default: :func:`observed_until`).  The horizon
+        must end by then, else ``churned`` would be unknown for survivors.
+
+    Returns
+    -------
+    DataFrame
+        ``account_id``, ``as_of``, ``segment``, ``region`` (when present),
+        the features in :data:`SNAPSHOT_FEATURES` — account NPS (points, from
+        integer counts) and P/P/D shares (%) over the lookback,
+        ``n_responses``, ``n_respondents``, ``n_roles``,
+        ``has_decision_maker``, ``response_rate`` (0-1) and
+        ``response_rate_trend`` (least-squares slope of the per-wave rate,
+        per wave), ``days_since_response``, ``latest_nps`` (the latest wave's
+        account NPS), ``days_since_voc``, ``detractor_followup_7d`` (share of
+        the lookback's detractors followed up within 7 days), ``annual_value``,
+        ``log_value``, ``tenure_days`` (days a customer, from
+        ``customer_since``; NaN without it) — the mean of every driver over the lookback,
+        ``nps_band`` (:data:`NPS_BANDS`), ``response_trend_band``
+        (:data:`TREND_BANDS`: a slope of the response rate beyond ±5 points
+        per wave counts as falling / rising), and the
+        outcome: ``churned`` (bool), ``days_to_event`` and ``event`` (churn
+        observed by ``until``; for survival models).  Accounts without
+        responses in the lookback have NaN survey features; features of an
+        optional table that was not given are NaN (see the module notes).
+        ``n_roles`` and ``has_decision_maker`` are NaN without contacts.
+
+    Raises
+    ------
+    DataError
+        Accounts without churn dates ("churn outcomes are missing"), or no
+        account active at ``as_of``.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> snap = kr.churn.snapshot(kr.load_sample(), as_of="2025-01-01")
+    >>> int(snap["churned"].sum()) > 0, bool((snap["days_to_event"] > 0).all())
+    (True, True)
+    """
+    func = "snapshot"
+    as_of, horizon_days, lookback_waves, end = _check_snapshot_args(
+        programme, as_of=as_of, horizon_days=horizon_days, lookback_waves=lookback_waves, until=until, func=func)
+    p = programme
+    _check_churn_columns(p, func=func)
+    out = _features(p, as_of=as_of, lookback_waves=lookback_waves)
+    ids = out["account_id"]
     outcome = churn_outcome(p.accounts, ids, as_of=as_of, horizon_days=horizon_days, until=end)
     for c in outcome.columns:
         out[c] = outcome[c].to_numpy()
     return out
+
+
+def snapshot_features(programme, *, as_of, lookback_waves=4) -> pd.DataFrame:
+    """The features of :func:`snapshot` without the churn outcome: for scoring accounts today.
+
+    A snapshot needs its outcome window to lie inside the data; scoring the
+    accounts active *now* (health score, action lists) needs only the
+    features, which use records dated before ``as_of`` exactly as in
+    :func:`snapshot` (same columns, without ``churned``, ``days_to_event``
+    and ``event``; no churn columns are required).
+
+    Parameters
+    ----------
+    programme : Programme
+    as_of : str or Timestamp
+        After the first survey data; may be the end of the data or later.
+    lookback_waves : int
+
+    Returns
+    -------
+    DataFrame
+        One row per account active at ``as_of`` (joined before it, not
+        churned by it); the feature columns listed in :func:`snapshot`.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> now = kr.churn.snapshot_features(kr.load_sample(), as_of="2026-01-12")
+    >>> "churned" in now, bool(now["tenure_days"].gt(0).all())
+    (False, True)
+    """
+    func = "snapshot_features"
+    from ..io import Programme
+    if not isinstance(programme, Programme):
+        raise ParameterError(f"The 'programme' parameter of {func} must be a Programme (from kr.load_programme or "
+                             f"kr.load_sample). Got {type(programme).__name__} instead.")
+    as_of = _as_timestamp(as_of, "as_of", func)
+    lookback_waves = check_int(lookback_waves, name="lookback_waves", func=func, low=1)
+    first = programme.responses["responded_at"].min()
+    if pd.isna(first) or as_of <= first:
+        raise ParameterError(f"The 'as_of' parameter of {func} must be after the first survey data "
+                             f"({getattr(first, 'date', lambda: first)()}). Got {as_of.date()} instead.")
+    return _features(programme, as_of=as_of, lookback_waves=lookback_waves)
 
 
 def snapshots(programme, *, as_of, horizon_days=365, lookback_waves=4, until=None) -> pd.DataFrame:

@@ -24,6 +24,7 @@ from ..errors import DataError, ParameterError
 from ..stats.auc import cluster_bootstrap_aucs, delong
 from ..stats.logistic import (fit_logit, logit_cluster_cov, projected_cluster_scores, score_bootstrap_p,
                               score_statistic, wald_statistic)
+from ..stats.calibration import calibration_slope as _calibration_slope  # the one implementation
 from ..stats.resample import DEFAULT_N_BOOT
 from ._checks import _binary_column, _check_varies, _column_list, _complete_frame, _z
 
@@ -69,26 +70,6 @@ class PredictiveValueResult(Result):
 
     def __repr__(self) -> str:
         return super().__repr__() + "\n" + self.comparisons.to_string()
-
-
-def _logit(p):
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return np.log(p / (1 - p))
-
-
-def _calibration_slope(y, p) -> float:
-    import statsmodels.api as sm
-
-    lp = _logit(p)
-    if np.ptp(lp) == 0:
-        return float("nan")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            res = sm.Logit(y, sm.add_constant(lp, has_constant="add")).fit(disp=0, maxiter=100)
-        except (np.linalg.LinAlgError, ValueError):
-            return float("nan")
-    return float(res.params[1])
 
 
 # Over 120 lines (242) only because of its numpydoc (166 lines of docstring); the body is 73 lines.

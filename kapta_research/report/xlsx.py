@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["TABLE_CAPTIONS", "table_caption", "write_tables_xlsx"]
+__all__ = ["TABLE_CAPTIONS", "table_caption", "write_tables_xlsx", "write_captioned_sheet"]
 
 #: Caption of each table the studies save (others get their name in words).
 TABLE_CAPTIONS = {
@@ -83,9 +83,6 @@ def write_tables_xlsx(run_dir, path=None) -> Path:
     Path
         The workbook.
     """
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     run_dir = Path(run_dir)
     path = Path(path) if path else run_dir / "tables.xlsx"
     files = sorted((run_dir / "tables").glob("*.csv"))
@@ -99,14 +96,26 @@ def write_tables_xlsx(run_dir, path=None) -> Path:
             if "design_effect" in df:  # below 1 is sampling noise, not information (issue 8 §5)
                 deff = df["design_effect"]
                 df["design_effect"] = deff.astype(object).where(~(deff < 1), "<1, no clustering penalty")
-            df.to_excel(xl, sheet_name=sheet, index=False, startrow=2)
-            ws = xl.sheets[sheet]
-            ws.cell(row=1, column=1, value=captions.get(f.stem) or table_caption(f.stem)).font = Font(bold=True, size=12)
-            for cell in ws[3]:
-                cell.font = Font(bold=True)
-                cell.fill = PatternFill("solid", fgColor="EEF2F6")
-            ws.freeze_panes = "A4"
-            for i, col in enumerate(df.columns, start=1):
-                width = max([len(str(col)), *(len(str(v)) for v in df[col].head(200))]) + 2
-                ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 40)
+            write_captioned_sheet(xl, sheet, df, captions.get(f.stem) or table_caption(f.stem))
     return path
+
+
+def write_captioned_sheet(xl, sheet: str, df: pd.DataFrame, caption: str) -> None:
+    """One sheet of a workbook in the house style: caption (row 1, bold), header (row 3, bold on grey,
+    frozen), the rows, columns sized to their content (at most 40 characters).
+
+    ``xl`` is an open ``pandas.ExcelWriter(..., engine="openpyxl")``.
+    """
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    df.to_excel(xl, sheet_name=sheet, index=False, startrow=2)
+    ws = xl.sheets[sheet]
+    ws.cell(row=1, column=1, value=caption).font = Font(bold=True, size=12)
+    for cell in ws[3]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEF2F6")
+    ws.freeze_panes = "A4"
+    for i, col in enumerate(df.columns, start=1):
+        width = max([len(str(col)), *(len(str(v)) for v in df[col].head(200))]) + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width, 8), 40)
