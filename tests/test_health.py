@@ -299,7 +299,8 @@ def test_a_score_with_every_account_in_one_band_is_chance_without_a_crash(snaps)
     assert row["auc"] == 0.5 and row["auc_ci_low"] == row["auc_ci_high"] == 0.5
     assert np.isnan(row["calibration_slope"])  # constant predictions have no slope
     y = flat.loc[flat["account_id"].isin(val.test_accounts) & (flat["as_of"] == DATES[-1]), "churned"].to_numpy(float)
-    p_train = flat.loc[flat["account_id"].isin(val.train_accounts) & (flat["as_of"] < DATES[-1]), "churned"].mean()  # a constant score predicts the past rate
+    # a constant score predicts the training churn rate
+    p_train = flat.loc[flat["account_id"].isin(val.train_accounts) & (flat["as_of"] < DATES[-1]), "churned"].mean()
     assert row["brier"] == pytest.approx(np.mean((p_train - y) ** 2))
     assert len(val.reliability) == 1  # one bin
 
@@ -400,3 +401,24 @@ def test_reliability_table_counts_and_wilson_intervals():
 
 def test_drivers_are_all_in_the_driver_component():
     assert COMPONENTS["driver_means"] == DRIVERS
+
+
+def test_without_optional_tables_the_score_and_validation_degrade(sample_snaps_minimal):
+    snaps = sample_snaps_minimal
+    hs = health_score(snaps)
+    assert hs.missing_components == ["response_rate_trend", "roles_heard", "days_since_voc", "detractor_followup"]
+    assert hs.summary["weight_available"].max() == pytest.approx(0.65)  # NPS, drivers, recency: 30+20+15 of 100
+    val = validate_health(snaps, scores=default_scores(), n_boot=100, random_state=0)
+    assert set(val.coefficients["term"]) == {"intercept", "account_nps", "days_since_response", "driver_means"}
+    assert val.summary["auc"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def sample_snaps_minimal():
+    """The sample with responses and accounts only (contacts, invitations, follow-ups, interviews not given)."""
+    from kapta_research.io import Programme
+    p = kr.load_sample()
+    q = Programme(responses=p.responses, accounts=p.accounts, contacts=p.contacts.iloc[0:0],
+                  invitations=p.invitations.iloc[0:0], followups=p.followups.iloc[0:0],
+                  voc_interviews=p.voc_interviews.iloc[0:0], drivers=p.drivers)
+    return kr.churn.snapshots(q, as_of=DATES)

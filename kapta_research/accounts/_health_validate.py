@@ -64,7 +64,8 @@ class HealthValidation(Result):
     """
 
     _title = "Health score validation against churn"
-    _info = ("split", "hold_out_accounts", "train_dates", "test_dates", "n_train", "n_test", "n_train_events", "horizon_days",
+    _info = ("split", "hold_out_accounts", "train_dates", "test_dates", "n_train", "n_test", "n_train_events",
+             "horizon_days",
              "cluster", "n_clusters", "n_boot", "n_boot_failed")
 
     def __repr__(self) -> str:
@@ -287,7 +288,8 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
         ``"learned"`` (penalised logistic regression on the training rows),
         a component name (that component alone, e.g. ``"account_nps"``),
         a snapshot column (higher = healthier), or a list of columns (a
-        logistic model fitted on the training rows, e.g. the baseline
+        logistic model fitted on the training rows, penalised and imputed
+        like the learned weights, e.g. the baseline
         ``["tenure_days", "log_value"]``).  :func:`default_scores` gives the
         study's four: "your weights", "learned", "NPS alone", "tenure and value".
     split : {"time", "account"}

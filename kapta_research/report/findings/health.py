@@ -46,8 +46,8 @@ def _auc_sentence(s: pd.DataFrame, reference: str, confidence: float, horizon_da
     r = s.loc[reference]
     txt = (f"{_cap(health_score_label(reference))} ranks accounts that churned within {horizon_days} days above "
            f"those that stayed {_pct_ci(r, confidence)}")
-    others = [f"{health_score_label(m)} {_share(s.loc[m, 'auc'])} ({_range(s.loc[m, 'auc_ci_low'], s.loc[m, 'auc_ci_high'])})"
-              for m in s.index if m != reference]
+    others = [f"{health_score_label(m)} {_share(s.loc[m, 'auc'])} "
+              f"({_range(s.loc[m, 'auc_ci_low'], s.loc[m, 'auc_ci_high'])})" for m in s.index if m != reference]
     if others:
         txt += "; " + "; ".join(others)
     return (txt + f". 50 % is chance; n = {_n(r['n'])} accounts in the test period, {_n(r['n_events'])} of which "
@@ -78,7 +78,8 @@ def _top_k_sentence(r: pd.Series, name: str, confidence: float) -> str:
     k, hits, events = int(r["top_k"]), int(r["churned_top_k"]), int(r["n_events"])
     txt = (f"The {k} accounts {health_score_label(name)} ranks most at risk include {hits} of the {events} that "
            f"churned (precision {_share(r['precision_top_k'])}, {_conf(confidence)} "
-           f"{_range(r['precision_ci_low'], r['precision_ci_high'])}, against {_share(r['churn_rate'])} for a random list)")
+           f"{_range(r['precision_ci_low'], r['precision_ci_high'])}, against {_share(r['churn_rate'])} for a random "
+           "list)")
     if pd.notna(r.get("revenue_at_risk_share")):
         txt += f" and {_share(r['revenue_at_risk_share'])} of the revenue lost to churn"
     return txt + "."
