@@ -14,11 +14,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = ["DataError", "KaptaError", "ParameterError", "Programme", "ProgrammeError",
            "load_programme", "load_sample", "metrics", "nps", "quality", "report", "simulate",
-           "studies", "plots", "drivers", "churn", "coverage", "accounts", "__version__"]
+           "studies", "plots", "drivers", "churn", "coverage", "text", "accounts", "__version__"]
+__all__ += ["operations"]  # issue 11 (ops)
 
 
 def __getattr__(name):  # heavier modules load on first use
     import importlib
-    if name in ("plots", "drivers", "churn", "runner", "coverage", "accounts"):
+    if name in ("plots", "drivers", "churn", "runner", "coverage", "operations", "text", "accounts"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'kapta_research' has no attribute {name!r}")

@@ -121,8 +121,8 @@ from scipy.special import expit
 from .._validation import check_int
 from ..schema import DRIVERS, ROLES
 from ._streams import component_rng
-from ._feedback import simulate_comments
-from ._operations import simulate_followups, simulate_voc
+from ._feedback import comment_truth_file, simulate_comments
+from ._operations import simulate_employees, simulate_followups, simulate_voc
 
 __all__ = ["Truth", "simulate_programme", "write_programme", "CATEGORIES",
            "BETA_DETRACTOR_TO_PASSIVE", "BETA_PASSIVE_TO_PROMOTER", "CHURN_COEFS"]
@@ -263,7 +263,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     -------
     tables : dict of str to DataFrame
         ``accounts``, ``contacts``, ``invitations``, ``responses``,
-        ``followups``, ``voc_interviews`` in the canonical schema.
+        ``followups``, ``voc_interviews``, ``employees`` in the canonical schema.
     truth : Truth
         The parameters that generated the data, plus ``truth.latent``: a
         DataFrame (account_id, wave, quality, the latent level of every
@@ -274,7 +274,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     >>> from kapta_research.simulate import simulate_programme
     >>> tables, truth = simulate_programme(seed=1, n_accounts=40)
     >>> sorted(tables)
-    ['accounts', 'contacts', 'followups', 'invitations', 'responses', 'voc_interviews']
+    ['accounts', 'contacts', 'employees', 'followups', 'invitations', 'responses', 'voc_interviews']
     >>> truth.top_driver_passive_to_promoter
     'leading_edge'
     """
@@ -460,7 +460,8 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     responses["ltr"] = ltr
     for j, d in enumerate(DRIVERS):
         responses[d] = pd.array(ratings_obs[:, j], dtype="Int64")
-    responses["comment"] = simulate_comments(responses, cat, component_rng(seed, "comments"))
+    responses["comment"], truth.comments = simulate_comments(responses, cat, component_rng(seed, "comments"),
+                                                             contacts=contacts, accounts=accounts)
 
     # ---- follow-ups and VOC interviews (their own random streams) -------
     followups = simulate_followups(responses, cat, accounts, truth,
@@ -477,9 +478,11 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
         block["engagement"] = engagement
         lat.append(pd.DataFrame(block))
     truth.latent = pd.concat(lat, ignore_index=True)
+    employees = simulate_employees(accounts, truth.latent, component_rng(seed, "employees"), n_waves=n_waves)
 
     tables = {"accounts": accounts, "contacts": contacts, "invitations": invitations,
-              "responses": responses, "followups": followups, "voc_interviews": voc_interviews}
+              "responses": responses, "followups": followups, "voc_interviews": voc_interviews,
+              "employees": employees}
     return tables, truth
 
 
@@ -517,4 +520,5 @@ def write_programme(tables: dict, truth: Truth, folder) -> list[Path]:
     lpath = folder / "truth_latent.csv"
     truth.latent.to_csv(lpath, index=False, lineterminator="\n", float_format="%.10g")
     written.append(lpath)
+    written += comment_truth_file(truth, folder)   # truth_comments.csv (see ._feedback)
     return written
