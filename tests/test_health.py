@@ -191,7 +191,7 @@ def test_validation_tables_have_the_documented_columns(validation):
     assert (s["auc_ci_low"] <= s["auc"]).all() and (s["auc"] <= s["auc_ci_high"]).all()
     assert (s["n_imputed"].iloc[2] > 0) and s["n_imputed"].iloc[0] == 0  # silent accounts have no NPS
     assert list(validation.comparisons.columns) == ["score_a", "score_b", "auc_diff", "se", "ci_low",
-                                                    "ci_high", "p_value"]
+                                                    "ci_high", "p_value", "p_holm"]
     assert len(validation.comparisons) == 6
     assert set(validation.reliability["score"]) == set(s["score"])
     assert validation.top_k.groupby("score").size().eq(20).all()
@@ -212,6 +212,7 @@ def test_validation_numbers_are_the_building_blocks_on_the_test_rows(snaps, vali
     assert row["recall_top_k"] == pytest.approx(y[top].sum() / y.sum())
     value = test["annual_value"].to_numpy()
     assert row["revenue_at_risk_share"] == pytest.approx((value * y)[top].sum() / (value * y).sum())
+    assert row["n_churned_valued"] == int((np.isfinite(value) & (y == 1)).sum())
     roc = validation.roc[validation.roc["score"] == "your weights"]
     assert roc["fpr"].iloc[0] == 0 and roc["tpr"].iloc[-1] == 1
     # the area under the drawn ROC curve is the AUC
@@ -299,7 +300,8 @@ def test_a_score_with_every_account_in_one_band_is_chance_without_a_crash(snaps)
     assert row["auc"] == 0.5 and row["auc_ci_low"] == row["auc_ci_high"] == 0.5
     assert np.isnan(row["calibration_slope"])  # constant predictions have no slope
     y = flat.loc[flat["account_id"].isin(val.test_accounts) & (flat["as_of"] == DATES[-1]), "churned"].to_numpy(float)
-    p_train = flat.loc[flat["account_id"].isin(val.train_accounts) & (flat["as_of"] < DATES[-1]), "churned"].mean()  # a constant score predicts the past rate
+    # a constant score predicts the training churn rate
+    p_train = flat.loc[flat["account_id"].isin(val.train_accounts) & (flat["as_of"] < DATES[-1]), "churned"].mean()
     assert row["brier"] == pytest.approx(np.mean((p_train - y) ** 2))
     assert len(val.reliability) == 1  # one bin
 
@@ -400,3 +402,62 @@ def test_reliability_table_counts_and_wilson_intervals():
 
 def test_drivers_are_all_in_the_driver_component():
     assert COMPONENTS["driver_means"] == DRIVERS
+
+
+def test_without_optional_tables_the_score_and_validation_degrade(sample_snaps_minimal):
+    snaps = sample_snaps_minimal
+    hs = health_score(snaps)
+    assert hs.missing_components == ["response_rate_trend", "roles_heard", "days_since_voc", "detractor_followup"]
+    assert hs.summary["weight_available"].max() == pytest.approx(0.65)  # NPS, drivers, recency: 30+20+15 of 100
+    val = validate_health(snaps, scores=default_scores(), n_boot=100, random_state=0)
+    assert set(val.coefficients["term"]) == {"intercept", "account_nps", "days_since_response", "driver_means"}
+    assert val.summary["auc"].notna().all()
+
+
+@pytest.fixture(scope="module")
+def sample_snaps_minimal():
+    """The sample with responses and accounts only (contacts, invitations, follow-ups, interviews not given)."""
+    from kapta_research.io import Programme
+    p = kr.load_sample()
+    q = Programme(responses=p.responses, accounts=p.accounts, contacts=p.contacts.iloc[0:0],
+                  invitations=p.invitations.iloc[0:0], followups=p.followups.iloc[0:0],
+                  voc_interviews=p.voc_interviews.iloc[0:0], drivers=p.drivers)
+    return kr.churn.snapshots(q, as_of=DATES)
+
+
+def test_comparisons_p_holm_is_holms_adjustment_of_the_six_raw_p(validation):
+    """Holm (1979) step-down by hand: sorted p times (m - i), running maximum, capped at 1."""
+    c = validation.comparisons
+    p = c["p_value"].to_numpy()
+    order = np.argsort(p)
+    m = len(p)
+    by_hand = np.empty(m)
+    by_hand[order] = np.minimum(1, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    np.testing.assert_allclose(c["p_holm"], by_hand)
+    assert (c["p_holm"] >= c["p_value"]).all()
+
+
+def test_revenue_share_interval_is_the_account_bootstrap_of_the_fixed_top_k(snaps, validation):
+    """Rebuild the interval from the same cluster bootstrap (kapta_research.stats.resample) by hand."""
+    from kapta_research.accounts._health_validate import _revenue_share_boot
+    from kapta_research.stats.resample import cluster_bootstrap
+    test = snaps[(snaps["as_of"] == DATES[-1]) & snaps["account_id"].isin(validation.test_accounts)]
+    test = test.reset_index(drop=True)
+    y = test["churned"].to_numpy(float)
+    row = validation.summary.iloc[0]
+    assert row["revenue_at_risk_share_ci_low"] <= row["revenue_at_risk_share"] <= row["revenue_at_risk_share_ci_high"]
+    assert 0 <= row["revenue_at_risk_share_ci_low"] < row["revenue_at_risk_share_ci_high"] <= 1
+    h = health_score(test, weights=DEFAULT_WEIGHTS).summary["health"].to_numpy()
+    top = np.zeros(len(test), bool)
+    top[np.argsort(h, kind="stable")[:20]] = True
+    cv = test["annual_value"].to_numpy() * y
+    codes = pd.factorize(test["account_id"])[0]
+    # the vectorised statistic against the per-replicate ratio on the same multinomial draws (same seed)
+    res = cluster_bootstrap(lambda w: (w * cv * top).sum() / (w * cv).sum(), codes, n_boot=500, random_state=1)
+    lo, hi = _revenue_share_boot(-h[None, :], y, test["annual_value"].to_numpy(), codes, 20, confidence=0.9,
+                                 n_boot=500, rng=np.random.default_rng(1), func="t")
+    np.testing.assert_allclose([lo[0], hi[0]], res.interval(0.9), rtol=1e-12)
+    assert lo[0] < row["revenue_at_risk_share"] < hi[0]
+    # no annual value at all: no interval (and the finding then leaves the share out)
+    assert np.isnan(_revenue_share_boot(-h[None, :], y, np.full(len(y), np.nan), codes, 20, confidence=0.9,
+                                        n_boot=100, rng=np.random.default_rng(1), func="t")).all()

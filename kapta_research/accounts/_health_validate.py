@@ -4,6 +4,7 @@ Imported into :mod:`kapta_research.accounts.health`; see :func:`validate_health`
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 
 import numpy as np
@@ -16,6 +17,7 @@ from ..errors import DataError, ParameterError
 from ..stats.auc import cluster_bootstrap_aucs, delong
 from ..stats.calibration import brier_score, calibration, reliability_table
 from ..stats.intervals import wilson_interval
+from ..stats.multiplicity import adjust_p_values
 from ..stats.resample import DEFAULT_N_BOOT, cluster_bootstrap
 from .health import COMPONENTS, DEFAULT_WEIGHTS, _check_weights, _learn, _predict, _weighted, component_scores
 
@@ -64,7 +66,8 @@ class HealthValidation(Result):
     """
 
     _title = "Health score validation against churn"
-    _info = ("split", "hold_out_accounts", "train_dates", "test_dates", "n_train", "n_test", "n_train_events", "horizon_days",
+    _info = ("split", "hold_out_accounts", "train_dates", "test_dates", "n_train", "n_test", "n_train_events",
+             "horizon_days",
              "cluster", "n_clusters", "n_boot", "n_boot_failed")
 
     def __repr__(self) -> str:
@@ -236,6 +239,33 @@ def _brier_boot(y, P, codes, *, n_boot, rng, func):
     return cluster_bootstrap(statistic, codes, n_boot=n_boot, random_state=rng, vectorized=True, func=func)
 
 
+def _revenue_share_boot(risk, y, value, codes, k, *, confidence, n_boot, rng, func):
+    """Cluster-bootstrap interval of each score's share of churned revenue captured by its top-k list.
+
+    The list is the one the score made (its top ``k`` test rows, fixed); a
+    replicate resamples accounts and recomputes captured churned value over
+    all churned value.  Returns ``(low, high)`` arrays, NaN when no churned
+    row has an annual value.
+    """
+    churned_value = np.where(np.isfinite(value), value, 0.0) * y
+    if not churned_value.sum() > 0:
+        return np.full(len(risk), np.nan), np.full(len(risk), np.nan)
+    in_top = np.zeros(risk.shape)
+    for j, r in enumerate(risk):
+        in_top[j, np.argsort(-r, kind="stable")[:k]] = 1.0
+    captured = in_top * churned_value[None, :]
+
+    def statistic(counts):
+        W = counts[:, codes].astype(float)
+        denom = W @ churned_value
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (W @ captured.T) / denom[:, None], denom > 0
+
+    boot = cluster_bootstrap(statistic, codes, n_boot=n_boot, random_state=rng, vectorized=True, func=func,
+                             reason="no churned account with an annual value was drawn")
+    return boot.interval(confidence)
+
+
 def _split(snaps, split, rng, test_fraction, hold_out_accounts, *, func):
     if split == "time":
         dates = pd.to_datetime(snaps["as_of"])
@@ -287,7 +317,8 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
         ``"learned"`` (penalised logistic regression on the training rows),
         a component name (that component alone, e.g. ``"account_nps"``),
         a snapshot column (higher = healthier), or a list of columns (a
-        logistic model fitted on the training rows, e.g. the baseline
+        logistic model fitted on the training rows, penalised and imputed
+        like the learned weights, e.g. the baseline
         ``["tenure_days", "log_value"]``).  :func:`default_scores` gives the
         study's four: "your weights", "learned", "NPS alone", "tenure and value".
     split : {"time", "account"}
@@ -339,11 +370,18 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
         ``precision_top_k``, ``precision_ci_low``, ``precision_ci_high``,
         ``recall_top_k``, ``recall_ci_low``, ``recall_ci_high`` (Wilson),
         ``revenue_at_risk_top_k`` (annual value of the churned accounts in the
-        top k) and ``revenue_at_risk_share`` (of all churned value).
+        top k), ``revenue_at_risk_share`` (of all churned value) with
+        ``revenue_at_risk_share_ci_low``, ``revenue_at_risk_share_ci_high``
+        (percentile interval of the account bootstrap, the same resampled
+        accounts as the Brier interval, the top-k list held fixed) and
+        ``n_churned_valued`` (churned test rows with an annual value, the n
+        of that share).
         ``comparisons``: ``score_a``, ``score_b``, ``auc_diff`` (a minus b),
         ``se``, ``ci_low``, ``ci_high``, ``p_value`` (paired account
         bootstrap, normal approximation with the bootstrap SE, as
-        :func:`kapta_research.churn.predictive_value`).  ``reliability``:
+        :func:`kapta_research.churn.predictive_value`), ``p_holm`` (Holm's
+        adjustment over the family of all pairwise comparisons,
+        :func:`kapta_research.stats.multiplicity.adjust_p_values`).  ``reliability``:
         ``score`` and the columns of
         :func:`kapta_research.stats.calibration.reliability_table`.  ``roc``:
         ``score``, ``fpr``, ``tpr``.  ``top_k``: ``score``, ``rank``,
@@ -446,9 +484,13 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
     auc = delong(y, risk)[0]
     boot = cluster_bootstrap_aucs(y, risk, codes, n_boot=n_boot, random_state=rng, func=func)
     a_lo, a_hi = boot.interval(confidence)
+    rev_rng = copy.deepcopy(rng)  # the revenue share resamples the very accounts of the Brier replicates
     brier_boot = _brier_boot(y, P, codes, n_boot=n_boot, rng=rng, func=func)
     b_lo, b_hi = brier_boot.interval(confidence)
     value = test["annual_value"].to_numpy(float) if "annual_value" in test else np.full(len(test), np.nan)
+    v_lo, v_hi = _revenue_share_boot(risk, y, value, codes, k, confidence=confidence, n_boot=n_boot, rng=rev_rng,
+                                     func=func)
+    n_valued = int((np.isfinite(value) & (y == 1)).sum())
 
     rows, rel, roc, tops = [], [], [], []
     for j, name in enumerate(names):
@@ -457,7 +499,9 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
                      "auc_ci_high": float(a_hi[j]), "brier": brier_score(y, P[j]),
                      "brier_ci_low": float(b_lo[j]), "brier_ci_high": float(b_hi[j]),
                      **calibration(y, P[j], confidence=confidence), "churn_rate": float(y.mean()),
-                     **_top_k_metrics(risk[j], y, value, k, confidence)})
+                     **_top_k_metrics(risk[j], y, value, k, confidence),
+                     "revenue_at_risk_share_ci_low": float(v_lo[j]), "revenue_at_risk_share_ci_high": float(v_hi[j]),
+                     "n_churned_valued": n_valued})
         rel.append(reliability_table(y, P[j], n_bins=n_bins, confidence=confidence).assign(score=name))
         roc.append(_roc_points(y, risk[j]).assign(score=name))
         tops.append(_top_k_rows(name, risk[j], test, y, k))
@@ -466,6 +510,7 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
     from ..churn._checks import _z
     comparisons = _auc_comparisons(names, auc, None, boot, z=_z(confidence)).rename(
         columns={"model_a": "score_a", "model_b": "score_b"})
+    comparisons["p_holm"] = adjust_p_values(comparisons["p_value"].to_numpy(), method="holm")
 
     out = HealthValidation()
     out.summary = pd.DataFrame(rows)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_int, check_number
-from ..churn.features import _active_accounts, _as_timestamp, _provided, snapshot_features
+from ..churn.features import _active_accounts, _as_timestamp, _check_programme, _provided, snapshot_features
 from ..errors import ParameterError
 from ..rules import DETRACTOR_MAX, FOLLOWUP_WINDOW, PASSIVE_MAX, category_codes, followed_up_within, nps_from_counts
 
@@ -255,10 +255,7 @@ def action_lists(programme, *, as_of, lookback_days=120, voc_overdue_days=120, w
     ['list', 'description', 'n', 'note']
     """
     func = "action_lists"
-    from ..io import Programme
-    if not isinstance(programme, Programme):
-        raise ParameterError(f"The 'programme' parameter of {func} must be a Programme (from kr.load_programme or "
-                             f"kr.load_sample). Got {type(programme).__name__} instead.")
+    _check_programme(programme, func=func)
     as_of = _as_timestamp(as_of, "as_of", func)
     lookback_days = check_int(lookback_days, name="lookback_days", func=func, low=1)
     voc_overdue_days = check_int(voc_overdue_days, name="voc_overdue_days", func=func, low=1)

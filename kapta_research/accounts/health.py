@@ -45,6 +45,23 @@ that never answered gets ``days_since_response`` 0, and where the snapshot
 has interviews at all, an account never interviewed gets ``days_since_voc``
 0.  A component missing for every account is listed in
 ``HealthScore.missing_components``.
+
+In a study (04)
+---------------
+::
+
+    snaps = kr.churn.snapshots(programme, as_of=as_of)                 # past dates, with outcomes
+    val = kr.accounts.validate_health(snaps, scores=kr.accounts.default_scores(weights),
+                                      top_k=top_k, random_state=seed)
+    ctx.save_table(val.summary, "health_validation")                   # worded by health_findings
+    ctx.save_table(val.comparisons, "health_comparisons")
+    ctx.save_table(val.reliability, "health_reliability")              # calibration_plot
+    ctx.save_table(val.roc, "health_roc")                              # roc_curves
+    ctx.save_account_table(val.top_k, "health_top_k")                  # single accounts: accounts/, not tables/
+    kr.report.health_findings(val.summary, val.comparisons, confidence=confidence)
+    lists = kr.accounts.action_lists(programme, as_of=today, weights="learned", history=snaps)
+    kr.accounts.write_actions_xlsx(lists, ctx.output_dir)              # names contacts: run folder only
+    ctx.save_table(kr.accounts.action_counts(lists), "action_counts")  # counts only, for the PDF
 """
 from __future__ import annotations
 

@@ -262,11 +262,16 @@ def churn_outcome(accounts: pd.DataFrame, account_ids: pd.Series, *, as_of, hori
     }, index=account_ids.index)
 
 
-def _check_snapshot_args(programme, *, as_of, horizon_days, lookback_waves, until, func):
+def _check_programme(programme, *, func) -> None:
+    """Refuse anything but a Programme (a DataFrame passed by mistake gets a plain message)."""
     from ..io import Programme
     if not isinstance(programme, Programme):
         raise ParameterError(f"The 'programme' parameter of {func} must be a Programme (from kr.load_programme or "
                              f"kr.load_sample). Got {type(programme).__name__} instead.")
+
+
+def _check_snapshot_args(programme, *, as_of, horizon_days, lookback_waves, until, func):
+    _check_programme(programme, func=func)
     as_of = _as_timestamp(as_of, "as_of", func)
     horizon_days = check_int(horizon_days, name="horizon_days", func=func, low=1)
     lookback_waves = check_int(lookback_waves, name="lookback_waves", func=func, low=1)
@@ -440,10 +445,7 @@ def snapshot_features(programme, *, as_of, lookback_waves=4) -> pd.DataFrame:
     (False, True)
     """
     func = "snapshot_features"
-    from ..io import Programme
-    if not isinstance(programme, Programme):
-        raise ParameterError(f"The 'programme' parameter of {func} must be a Programme (from kr.load_programme or "
-                             f"kr.load_sample). Got {type(programme).__name__} instead.")
+    _check_programme(programme, func=func)
     as_of = _as_timestamp(as_of, "as_of", func)
     lookback_waves = check_int(lookback_waves, name="lookback_waves", func=func, low=1)
     first = programme.responses["responded_at"].min()

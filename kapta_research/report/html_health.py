@@ -6,6 +6,7 @@ Top-k tables name accounts (companies), never contacts.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .findings.health import _cap, health_score_label
@@ -36,7 +37,8 @@ def health_validation_table_html(summary: pd.DataFrame, *, confidence=0.95) -> s
     ...   "calibration_slope_ci_high": [1.9], "calibration_intercept": [0.05], "brier": [0.116],
     ...   "brier_ci_low": [0.09], "brier_ci_high": [0.146], "top_k": [20], "churned_top_k": [6],
     ...   "precision_top_k": [0.3], "precision_ci_low": [0.15], "precision_ci_high": [0.52], "recall_top_k": [0.17],
-    ...   "revenue_at_risk_share": [0.23], "churn_rate": [0.146]})
+    ...   "revenue_at_risk_share": [0.23], "revenue_at_risk_share_ci_low": [0.1],
+    ...   "revenue_at_risk_share_ci_high": [0.4], "churn_rate": [0.146]})
     >>> "72 %" in health_validation_table_html(s)
     True
     """
@@ -56,7 +58,10 @@ def health_validation_table_html(summary: pd.DataFrame, *, confidence=0.95) -> s
                                 zip(s["churned_top_k"], s["precision_top_k"], s["precision_ci_low"],
                                     s["precision_ci_high"])],
         f"Share of churners in top {k}": s["recall_top_k"].map(_share),
-        "Churned revenue in top k": s["revenue_at_risk_share"].map(lambda v: "–" if pd.isna(v) else _share(v)),
+        f"Churned revenue in top {k} (CI)": [
+            "–" if pd.isna(v) or pd.isna(a) else f"{_share(v)} ({_range(a, b)})" for v, a, b in
+            zip(s["revenue_at_risk_share"], s.get("revenue_at_risk_share_ci_low", pd.Series(np.nan, s.index)),
+                s.get("revenue_at_risk_share_ci_high", pd.Series(np.nan, s.index)))],
     })
     r = s.iloc[0]
     note = (f"Test period: n = {_n(r['n'])} accounts, {_n(r['n_events'])} churned ({_share(r['churn_rate'])}, the "
@@ -75,10 +80,12 @@ def health_comparisons_table_html(comparisons: pd.DataFrame, *, confidence=0.95)
         "AUC difference": (100 * c["auc_diff"]).map(lambda v: f"{fmt_points(v)} points"),
         _conf(confidence): [fmt_ci(100 * a, 100 * b) for a, b in zip(c["ci_low"], c["ci_high"])],
         "p": c["p_value"].map(fmt_p),
+        "p (Holm)": c["p_holm"].map(fmt_p),
     })
     return table_html(disp, caption="Differences in AUC between the scores (same accounts, paired)",
-                      note="Paired bootstrap over accounts; an interval that includes 0 means the data cannot "
-                           "tell the two scores apart.")
+                      note=f"Paired bootstrap over accounts; an interval that includes 0 means the data cannot "
+                           f"tell the two scores apart. p (Holm): adjusted for the {len(c)} comparisons; "
+                           f"significance is read from it.")
 
 
 def health_top_k_table_html(top_k: pd.DataFrame, *, score="your weights", accounts: pd.DataFrame | None = None

@@ -74,7 +74,8 @@ def calibration(y, p, *, confidence: float = 0.95) -> dict:
     >>> y = np.array([0, 0, 1, 0, 1, 1, 0, 1])
     >>> p = np.array([0.1, 0.3, 0.6, 0.2, 0.7, 0.4, 0.5, 0.9])
     >>> c = calibration(y, p)
-    >>> round(c["calibration_slope"], 4), round(c["calibration_intercept"], 4)   # R: glm(y ~ qlogis(p)), glm(y ~ offset(qlogis(p)))
+    >>> # R 4.2.2: glm(y ~ qlogis(p), binomial) and glm(y ~ offset(qlogis(p)), binomial)
+    >>> round(c["calibration_slope"], 4), round(c["calibration_intercept"], 4)
     (2.9342, 0.2004)
     """
     y = np.asarray(y, float)

@@ -2,13 +2,15 @@
 
 Built only from the saved tables of :func:`kapta_research.accounts.validate_health`
 (``summary`` and ``comparisons``) and :func:`kapta_research.accounts.action_counts`;
-significance follows ``confidence`` (a difference is called one when its
-interval excludes 0, i.e. p < 1 - confidence).
+significance follows ``confidence``: a pairwise AUC difference is called one
+when its Holm-adjusted p (``p_holm``, over every pairwise comparison in the
+table) is below 1 - confidence; the raw p is printed beside it.
 """
 from __future__ import annotations
 
 import pandas as pd
 
+from ...errors import ParameterError
 from ..format import _conf, _n, _share, fmt_ci, fmt_p, fmt_points, significance_level
 
 __all__ = ["health_findings", "health_score_label", "action_count_sentence"]
@@ -46,8 +48,8 @@ def _auc_sentence(s: pd.DataFrame, reference: str, confidence: float, horizon_da
     r = s.loc[reference]
     txt = (f"{_cap(health_score_label(reference))} ranks accounts that churned within {horizon_days} days above "
            f"those that stayed {_pct_ci(r, confidence)}")
-    others = [f"{health_score_label(m)} {_share(s.loc[m, 'auc'])} ({_range(s.loc[m, 'auc_ci_low'], s.loc[m, 'auc_ci_high'])})"
-              for m in s.index if m != reference]
+    others = [f"{health_score_label(m)} {_share(s.loc[m, 'auc'])} "
+              f"({_range(s.loc[m, 'auc_ci_low'], s.loc[m, 'auc_ci_high'])})" for m in s.index if m != reference]
     if others:
         txt += "; " + "; ".join(others)
     return (txt + f". 50 % is chance; n = {_n(r['n'])} accounts in the test period, {_n(r['n_events'])} of which "
@@ -63,24 +65,34 @@ def _verdict(s: pd.DataFrame, reference: str, confidence: float) -> str:
             f"includes 50 %.")
 
 
-def _comparison_sentence(c: pd.Series, confidence: float, alpha: float) -> str:
+def _comparison_sentence(c: pd.Series, confidence: float, alpha: float, n_comparisons: int) -> str:
     a, b = health_score_label(c["score_a"]), health_score_label(c["score_b"])
     diff, lo, hi = 100 * c["auc_diff"], 100 * c["ci_low"], 100 * c["ci_high"]
     better, worse, d = (a, b, diff) if diff >= 0 else (b, a, -diff)
     lo_, hi_ = (lo, hi) if diff >= 0 else (-hi, -lo)
-    verdict = ("a significant difference" if c["p_value"] < alpha else "a difference the data cannot confirm")
+    verdict = ("a significant difference" if c["p_holm"] < alpha else "a difference the data cannot confirm")
     return (f"{_cap(better)} rank{'s' if not better.endswith('weights') else ''} churners better than {worse} by "
             f"{fmt_points(d, signed=False)} percentage points of AUC ({_conf(confidence)} "
-            f"{fmt_ci(lo_, hi_, signed=False)}, {fmt_p(c['p_value'])}): {verdict}.")
+            f"{fmt_ci(lo_, hi_, signed=False)} unadjusted, {fmt_p(c['p_value'])}; {fmt_p(c['p_holm'])} after Holm's "
+            f"adjustment for {n_comparisons} comparison{'s' if n_comparisons != 1 else ''}): {verdict}.")
+
+
+def _embargo_sentence(horizon_days: int) -> str:
+    return (f"The training snapshots' churn outcomes (up to {horizon_days} days after each snapshot) can reach past "
+            "the test snapshot date, as there is no embargo between the periods: a score fitted on the test date "
+            "itself would have known fewer of them.")
 
 
 def _top_k_sentence(r: pd.Series, name: str, confidence: float) -> str:
     k, hits, events = int(r["top_k"]), int(r["churned_top_k"]), int(r["n_events"])
     txt = (f"The {k} accounts {health_score_label(name)} ranks most at risk include {hits} of the {events} that "
            f"churned (precision {_share(r['precision_top_k'])}, {_conf(confidence)} "
-           f"{_range(r['precision_ci_low'], r['precision_ci_high'])}, against {_share(r['churn_rate'])} for a random list)")
-    if pd.notna(r.get("revenue_at_risk_share")):
-        txt += f" and {_share(r['revenue_at_risk_share'])} of the revenue lost to churn"
+           f"{_range(r['precision_ci_low'], r['precision_ci_high'])}, against {_share(r['churn_rate'])} for a random "
+           "list)")
+    if pd.notna(r.get("revenue_at_risk_share")) and pd.notna(r.get("revenue_at_risk_share_ci_low")):
+        txt += (f" and {_share(r['revenue_at_risk_share'])} of the annual value lost to churn ({_conf(confidence)} "
+                f"{_range(r['revenue_at_risk_share_ci_low'], r['revenue_at_risk_share_ci_high'])}; "
+                f"n = {_n(r['n_churned_valued'])} churned accounts with a known value)")
     return txt + "."
 
 
@@ -104,7 +116,8 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
         (:func:`kapta_research.accounts.validate_health`), or the same tables
         read back from ``tables/``.
     confidence : float
-        Level of the intervals, and the significance rule (p < 1 - confidence).
+        Level of the intervals, and the significance rule (Holm-adjusted
+        p < 1 - confidence).
     horizon_days : int
     reference : str
         The score the sentences lead with (default "your weights"; the first
@@ -116,6 +129,13 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
     Returns
     -------
     list of str
+        The last sentence says that training outcomes can reach past the
+        test snapshot date (no embargo).
+
+    Raises
+    ------
+    ParameterError
+        ``comparisons`` without the ``p_holm`` column.
 
     Examples
     --------
@@ -138,18 +158,21 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
     out = [_auc_sentence(s, reference, confidence, horizon_days), _verdict(s, reference, confidence)]
     if comparisons is not None and len(comparisons):
         c = comparisons
+        if "p_holm" not in c:
+            raise ParameterError("health_findings: the comparisons table has no 'p_holm' column (Holm-adjusted "
+                                 "p); pass HealthValidation.comparisons from validate_health, or its saved table")
         pairs = [("learned", reference), (reference, "NPS alone")]
         for a, b in pairs:
             hit = c[((c["score_a"] == a) & (c["score_b"] == b)) | ((c["score_a"] == b) & (c["score_b"] == a))]
             if a != b and len(hit):
-                out.append(_comparison_sentence(hit.iloc[0], confidence, alpha))
+                out.append(_comparison_sentence(hit.iloc[0], confidence, alpha, len(c)))
     if "precision_top_k" in s:
         out.append(_top_k_sentence(r, reference, confidence))
     if "calibration_slope" in s:
         cal = _calibration_sentence(r, reference, confidence)
         if cal:
             out.append(cal)
-    return out
+    return out + [_embargo_sentence(horizon_days)]
 
 
 def action_count_sentence(counts: pd.DataFrame) -> str:
