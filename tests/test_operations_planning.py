@@ -13,6 +13,8 @@ from kapta_research.errors import DataError, KaptaWarning, ParameterError
 from kapta_research.nps import nps
 from kapta_research.operations import (EXAMPLE_BENCHMARKS, benchmark, employee_nps, enps_vs_nps, icc_anova,
                                        margin_for, plan_sample, team_accounts)
+from kapta_research.operations.planning import kish_cluster_size
+from test_operations import make_programme
 from kapta_research.stats.intervals import mover_difference
 
 Z = stats.norm.ppf(0.975)
@@ -21,17 +23,75 @@ Z = stats.norm.ppf(0.975)
 # --------------------------------------------------------------------------
 # plan_sample
 # --------------------------------------------------------------------------
-def test_plan_sample_is_rocks_variance_times_the_design_effect_with_fpc():
+def test_plan_sample_is_rocks_variance_times_the_design_effect_without_fpc_under_clustering():
     p_pro, p_det, m, icc, N = 0.45, 0.2, 3.0, 0.15, 2000
     V = (p_pro + p_det) - (p_pro - p_det) ** 2            # Rocks (2016), per respondent
     deff = 1 + (m - 1) * icc                              # Kish design effect
-    n0 = Z ** 2 * V * deff / 0.05 ** 2                    # margin 5 points
-    n = n0 / (1 + (n0 - 1) / N)
+    n = Z ** 2 * V * deff / 0.05 ** 2                     # margin 5 points; no FPC: the design is clustered
     row = plan_sample(margin=5, mix=(p_pro, p_det), respondents_per_account=m, icc=icc, population=N).iloc[0]
     assert row["unit_variance"] == pytest.approx(V) and row["design_effect"] == pytest.approx(deff)
     assert row["n_responses"] == math.ceil(n) and row["n_accounts"] == math.ceil(n / m)
+    assert row["fpc"] == "none: clustered design"
     # the inverse gives the margin back (for the unrounded n)
     assert margin_for(n, mix=(p_pro, p_det), respondents_per_account=m, icc=icc, population=N) == pytest.approx(5)
+
+
+def test_plan_sample_corrects_for_the_population_only_without_clustering():
+    p_pro, p_det, N = 0.45, 0.2, 2000
+    V = (p_pro + p_det) - (p_pro - p_det) ** 2
+    n0 = Z ** 2 * V / 0.05 ** 2
+    n = n0 / (1 + (n0 - 1) / N)
+    row = plan_sample(margin=5, mix=(p_pro, p_det), population=N).iloc[0]
+    assert row["n_responses"] == math.ceil(n) and row["fpc"] == "responses"
+    assert margin_for(n, mix=(p_pro, p_det), population=N) == pytest.approx(5)
+    assert plan_sample(margin=5, mix=(p_pro, p_det)).iloc[0]["fpc"] == "none: population unknown"
+
+
+def test_kish_cluster_size_is_the_design_effect_size_for_unequal_accounts():
+    # Kish (1965) §5.4: m* = sum n_g^2 / N; sizes 1, 1, 4 -> 18 / 6 = 3 (the mean is 2)
+    assert kish_cluster_size([1, 1, 4]) == pytest.approx(3.0)
+    assert margin_for(6, mix=(0.5, 0.5), respondents_per_account=kish_cluster_size([1, 1, 4]), icc=0.5) == \
+        pytest.approx(100 * Z * math.sqrt(1 * (1 + 2 * 0.5) / 6))
+
+
+def test_last_wave_margin_equals_the_half_width_of_nps_clustered_interval(sample):
+    # Reviewer (R 4.2, survey 4.1): svymean of the codes on the last wave, ids = ~account_id, SE 6.12 -> +-11.99.
+    # nps(cluster=) gives 14.1 (1.8 to 25.9). The plan's formula (Kish deff with m* and the ANOVA ICC, no FPC)
+    # must agree with the clustered interval within 0.5 points (4 %): they are different estimators of the same
+    # variance (ANOVA ICC vs. the linearised sandwich), not the same number.
+    from kapta_research.nps import nps
+    r = sample.respondents().dropna(subset=["ltr"])
+    last = r[r["wave"] == r["wave"].max()]
+    ci = nps(last, cluster="account_id").iloc[0]
+    half = (ci["ci_high"] - ci["ci_low"]) / 2
+    row = plan_sample(margin=10, data=sample).iloc[0]
+    assert row["last_wave_n"] == 320
+    assert row["last_wave_margin"] == pytest.approx(half, abs=0.5)
+    assert row["last_wave_margin"] == pytest.approx(11.99, abs=0.5)          # R svymean, as above
+    m_star = kish_cluster_size(last.groupby("account_id").size())
+    assert margin_for(320, mix=(row["pct_promoters"] / 100, row["pct_detractors"] / 100),
+                      respondents_per_account=m_star, icc=row["icc"], population=852) == \
+        pytest.approx(row["last_wave_margin"])
+
+
+def test_plan_never_asks_for_more_accounts_than_the_segment_has(sample):
+    p = plan_sample(margin=10, data=sample, by="segment").set_index("segment")
+    pub = p.loc["Public sector"]
+    n_pub = sample.accounts.loc[sample.accounts["segment"] == "Public sector", "account_id"].nunique() \
+        if "segment" in sample.accounts.columns else 41
+    assert pub["accounts_available"] == n_pub == 41
+    assert pub["n_accounts"] <= 41 and not pub["reachable"]
+    assert pub["best_margin"] == pytest.approx(margin_for(41 * pub["respondents_per_account"],
+                                                          mix=(pub["pct_promoters"] / 100, pub["pct_detractors"] / 100),
+                                                          respondents_per_account=pub["cluster_size_kish"],
+                                                          icc=pub["icc"]))
+    from kapta_research.report.findings.operations import _plan_sentence
+    text = _plan_sentence(p.reset_index(), 10, "segment", 0.95)[0]
+    assert "Public sector ±10 is not reachable: at most ±25 with every one of its 41 accounts" in text
+    assert "no finite-population correction" in text
+    bare = make_programme(responses=sample.responses, accounts=sample.accounts)
+    t = plan_sample(margin=10, data=bare, by="segment")
+    assert (t["n_accounts"] <= t["accounts_available"]).all()
 
 
 def test_plan_sample_worst_case_without_mix_or_data():
@@ -61,7 +121,8 @@ def test_plan_sample_per_segment_from_the_last_wave(sample):
     assert row["pct_promoters"] == pytest.approx(100 * (ent["ltr"] >= 9).mean())
     assert row["icc"] == pytest.approx(icc_anova(np.sign(np.select([last["ltr"] <= 6, last["ltr"] <= 8],
                                                                    [-1, 0], 1)), last["account_id"]))
-    assert row["n_accounts"] == math.ceil(row["n_responses"] / row["respondents_per_account"] - 1e-9)
+    assert row["n_accounts"] == min(math.ceil(row["n_responses"] / row["respondents_per_account"] - 1e-9),
+                                    row["accounts_available"])
 
 
 @pytest.mark.parametrize("kwargs, match", [

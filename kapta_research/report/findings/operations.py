@@ -146,21 +146,33 @@ def _benchmark_sentence(bench, confidence) -> list[str]:
             + " Benchmarks are rarely comparable: orientation, not a verdict."]
 
 
+def _plan_item(r, margin) -> str:
+    """One group's plan: responses and accounts, or the best margin when ±margin needs more accounts than exist."""
+    if "reachable" in r and not bool(r["reachable"]):
+        return (f"±{margin:g} is not reachable: at most ±{r['best_margin']:.0f} with every one of its "
+                f"{_n(r['accounts_available'])} accounts (~{_n(r['n_responses'])} responses)")
+    return f"~{_n(r['n_responses'])} responses from ~{_n(r['n_accounts'])} accounts"
+
+
 def _plan_sentence(plan_table, margin, segment, confidence) -> list[str]:
     t = _shown(plan_table)
     if not len(t):
         return []
     key = segment if segment in t.columns else None
     if key:
-        items = [f"{r[key]} ~{_n(r['n_responses'])} responses from ~{_n(r['n_accounts'])} accounts (last wave "
-                 f"{_n(r['last_wave_n'])})" for _, r in t.iterrows()]
+        items = [f"{r[key]} {_plan_item(r, margin)} (last wave {_n(r['last_wave_n'])}, "
+                 f"±{r['last_wave_margin']:.0f} points)" for _, r in t.iterrows()]
         head = f"To know each {segment.replace('_', ' ')}'s NPS within ±{margin:g} points next wave"
     else:
         r = t.iloc[0]
-        items = [f"~{_n(r['n_responses'])} responses from ~{_n(r['n_accounts'])} accounts (last wave "
-                 f"{_n(r['last_wave_n'])}, ±{r['last_wave_margin']:.0f} points)"]
+        items = [f"{_plan_item(r, margin)} (last wave {_n(r['last_wave_n'])}, ±{r['last_wave_margin']:.0f} points)"]
         head = f"To know the NPS within ±{margin:g} points next wave"
-    return [f"{head} ({100 * confidence:g} % confidence): " + "; ".join(items) + "."]
+    fpc = set(t["fpc"]) if "fpc" in t.columns else set()
+    note = (" Clustered by account; no finite-population correction (conservative when most accounts answer)."
+            if fpc == {"none: clustered design"} else
+            " No finite-population correction was made: the number of contacts is not known."
+            if "none: population unknown" in fpc else "")
+    return [f"{head} ({100 * confidence:g} % confidence): " + "; ".join(items) + "." + note]
 
 
 def _enps_sentences(enps, link, confidence) -> list[str]:
