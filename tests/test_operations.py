@@ -52,12 +52,12 @@ R_KM = pd.DataFrame({
 })
 
 
-@pytest.fixture
-def loop_prog():
-    n = len(KM_TIMES)
+def km_programme(times, events):
+    """Detractor responses whose follow-up times (days) are ``times``; ``events`` 0 = still open at AS_OF."""
+    n = len(times)
     accounts = [f"A{i % 5}" for i in range(n)]
     responded, followed = [], []
-    for i, (t, e) in enumerate(zip(KM_TIMES, KM_EVENTS)):
+    for i, (t, e) in enumerate(zip(times, events)):
         if e:
             r = pd.Timestamp("2025-01-01") + pd.Timedelta(days=i)
             responded.append(r)
@@ -68,10 +68,15 @@ def loop_prog():
     resp = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)], "account_id": accounts,
                          "wave": 1, "responded_at": responded, "ltr": 3.0})
     fu = pd.DataFrame({"response_id": resp["response_id"], "followed_up_at": followed,
-                       "owner": ["O1"] * 12 + ["O2"] * 3}).dropna(subset=["followed_up_at"])
+                       "owner": [["O1", "O2"][i * 5 // n >= 4] for i in range(n)]}).dropna(subset=["followed_up_at"])
     acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(5)], "segment": ["S"] * 5,
                         "account_manager": ["O1"] * 4 + ["O2"]})
     return make_programme(responses=resp, followups=fu.reset_index(drop=True), accounts=acc)
+
+
+@pytest.fixture
+def loop_prog():
+    return km_programme(KM_TIMES, KM_EVENTS)
 
 
 def test_kaplan_meier_of_follow_up_times_equals_r_survfit_with_censoring(loop_prog):
@@ -84,6 +89,25 @@ def test_kaplan_meier_of_follow_up_times_equals_r_survfit_with_censoring(loop_pr
     med = res.median.iloc[0]
     assert (med["median_days"], med["ci_low"]) == pytest.approx((8.0, 3.0)) and np.isnan(med["ci_high"])
     assert (med["n"], med["n_followed_up"], med["n_open"]) == (15, 10, 5)
+
+
+# R 4.2.2 Patched (2022-11-10 r83330), survival 3.5.3:
+#   t <- 1:10; e <- c(1,1,1,1,1,0,1,1,0,1); f <- survfit(Surv(t, e) ~ 1, conf.type = "log")
+#   summary(f)$table[c("median", "0.95LCL", "0.95UCL")]  ->  6, 3, NA
+# S is 0.5 from day 5 until the drop at 7 (6 is censored): R takes the midpoint 6, not 5 nor 7; in floating
+# point the product 0.9 * 8/9 * ... is 0.5 +- 1e-16, which a plain "<= 0.5" reads as above or below 0.5.
+R_FLAT_TIMES = list(range(1, 11))
+R_FLAT_EVENTS = [1, 1, 1, 1, 1, 0, 1, 1, 0, 1]
+
+
+def test_median_on_a_flat_stretch_at_one_half_is_rs_midpoint():
+    from kapta_research.operations.loop import km_quantile
+    med = closed_loop(km_programme(R_FLAT_TIMES, R_FLAT_EVENTS), as_of=AS_OF).median.iloc[0]
+    assert med["median_days"] == pytest.approx(6.0)
+    assert med["ci_low"] == pytest.approx(3.0) and np.isnan(med["ci_high"])
+    # the reviewer's AM11 case: 0.5000000000000004 at 20.32 days, next drop at 21.32 -> R's 20.82
+    assert km_quantile([19.0, 20.32, 21.32], [0.6, 0.5000000000000004, 0.4]) == pytest.approx(20.82)
+    assert km_quantile([1.0, 2.0, 3.0], [0.6, 0.50001, 0.4]) == 3.0    # above the tolerance: the next step
 
 
 def test_kaplan_meier_equals_statsmodels_survfuncright(loop_prog):
