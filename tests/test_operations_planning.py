@@ -233,7 +233,9 @@ def test_benchmark_without_source_is_an_error(table):
 def test_employee_nps_equals_nps_on_the_employees_table(sample):
     got = employee_nps(sample)
     ref = nps(sample.employees, outcome="ltr", by="team", cluster="employee_id")
-    pd.testing.assert_frame_equal(got, ref)
+    few = ref["team"].map(sample.employees.groupby("team")["employee_id"].nunique()) < 5   # people rule on top
+    pd.testing.assert_frame_equal(got[~few.to_numpy()], ref[~few])
+    assert got.loc[few.to_numpy(), "suppressed"].all()
 
 
 def test_teams_link_to_accounts_by_manager_or_by_account_ids(sample):
@@ -297,3 +299,18 @@ def test_enps_vs_nps_recovers_the_simulated_link_and_is_null_without_one():
         null = enps_vs_nps(_employee_programme(0.0, seed=100 + seed)).summary.iloc[0]
         covered += null["ci_low"] <= 0 <= null["ci_high"]
     assert covered >= 5
+
+
+def test_team_enps_is_suppressed_below_min_n_distinct_employees(sample):
+    # AM04 has 4 employees but 21 answers over the waves: the rule counts people, not answers
+    people = sample.employees.groupby("team")["employee_id"].nunique()
+    assert people["AM04"] == 4 and (sample.employees["team"] == "AM04").sum() >= 5
+    t = employee_nps(sample, min_n=5).set_index("team")
+    assert t.loc["AM04", "suppressed"] and t.loc["AM04", "suppressed_reason"] == "fewer than 5 employees"
+    assert np.isnan(t.loc["AM04", "nps"]) and pd.isna(t.loc["AM04", "n"])
+    shown = t[~t["suppressed"]].index
+    assert (people[shown] >= 5).all() and len(shown) == (people >= 5).sum()
+    link = enps_vs_nps(sample, min_n=5)
+    hidden = link.teams.set_index("team")
+    assert hidden.loc["AM04", "enps_suppressed"] and np.isnan(hidden.loc["AM04", "enps"])
+    assert not hidden.loc[hidden.index.isin(people[people >= 5].index), "enps_suppressed"].any()
