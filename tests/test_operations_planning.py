@@ -314,3 +314,23 @@ def test_team_enps_is_suppressed_below_min_n_distinct_employees(sample):
     hidden = link.teams.set_index("team")
     assert hidden.loc["AM04", "enps_suppressed"] and np.isnan(hidden.loc["AM04", "enps"])
     assert not hidden.loc[hidden.index.isin(people[people >= 5].index), "enps_suppressed"].any()
+
+
+def test_benchmark_wording_follows_the_interval_and_gives_the_programmes_ci(sample):
+    from kapta_research.report.findings.operations import _benchmark_sentence
+    overall = nps(sample.respondents(), cluster="account_id")
+    bench = benchmark(overall, benchmarks=EXAMPLE_BENCHMARKS)
+    # the sample's second benchmark is the reviewer's case: −2.6 (95 % CI −10.0 to +4.6) covers 0
+    near = bench.iloc[[1]]
+    assert near["ci_low"].iloc[0] < 0 < near["ci_high"].iloc[0]
+    text = _benchmark_sentence(near, 0.95)[0]
+    assert "no difference the data can distinguish" in text and "differs" not in text
+    o = overall.iloc[0]
+    assert f"(95 % CI {o['ci_low']:+.0f} to {o['ci_high']:+.0f}, n = {int(o['n']):,})".replace("-", "−") in text
+    below = bench.sort_values("difference").iloc[[0]]
+    assert below["ci_high"].iloc[0] < 0 and "below it" in _benchmark_sentence(below, 0.95)[0]
+    # at confidence 0.5 the same difference is distinguished: the wording follows `confidence`, not a fixed 0.05
+    b50 = benchmark(nps(sample.respondents(), cluster="account_id", confidence=0.5), benchmarks=EXAMPLE_BENCHMARKS)
+    assert b50["ci_high"].iloc[1] < 0
+    t50 = _benchmark_sentence(b50.iloc[[1]], 0.5)[0]
+    assert "50 % CI" in t50 and "below it" in t50

@@ -54,7 +54,7 @@ def test_pdf_key_findings_word_the_saved_numbers_with_intervals(run):
     assert (f"Response rate by role (n = invitations): {low['role'].replace('_', ' ')} {100 * low['rate']:.0f} % "
             f"(95 % CI {100 * low['ci_low']:.0f} % to {100 * low['ci_high']:.0f} %, n = {low['n_invited']:,})") in text
     assert f"the voice most missing is the {low['role'].replace('_', ' ')}s'" in text
-    assert re.search(r"The programme's NPS of \+\d+ \(n = [\d,]+\) differs from the 5 supplied benchmark\(s\) by", text)
+    assert re.search(r"The programme's NPS of \+\d+ \(95 % CI [^)]*, n = [\d,]+\) against the 5 supplied benchmark\(s\)", text)
     assert "rarely comparable" in text and "only the programme's uncertainty" in text
     assert re.search(r"To know each segment's NPS within ±10 points next wave \(95 % confidence\): Enterprise ~\d+ "
                      r"responses from ~\d+ accounts", text)

@@ -129,6 +129,15 @@ def _role_sentences(rates, trend, confidence) -> list[str]:
     return out
 
 
+def _benchmark_verdict(r) -> str:
+    """The interval at ``confidence`` decides: below, above, or no difference the data can distinguish."""
+    if r["ci_low"] > 0:
+        return "above it"
+    if r["ci_high"] < 0:
+        return "below it"
+    return "no difference the data can distinguish"
+
+
 def _benchmark_sentence(bench, confidence) -> list[str]:
     if bench is None or not len(bench):
         return []
@@ -137,10 +146,12 @@ def _benchmark_sentence(bench, confidence) -> list[str]:
     pick = [b.iloc[-1]] if len(b) == 1 else [b.iloc[-1], b.iloc[0]]
     items = [f"{fmt_points(r['difference'], digits=1)} ({_conf(confidence)} "
              f"{fmt_ci(r['ci_low'], r['ci_high'], digits=1)}) against {r['source'].split(',')[0]} {int(r['year'])} "
-             f"({fmt_points(r['benchmark_nps'], digits=1)})" for r in pick]
+             f"({fmt_points(r['benchmark_nps'], digits=1)}: {_benchmark_verdict(r)})" for r in pick]
+    prog_ci = (f" ({_conf(confidence)} {fmt_ci(r0['programme_ci_low'], r0['programme_ci_high'])}, n = {_n(r0['n'])})"
+               if "programme_ci_low" in bench.columns else f" (n = {_n(r0['n'])})")
     fixed = (bench["interval"] == "benchmark treated as fixed").all()
-    return [f"The programme's NPS of {fmt_points(r0['programme_nps'])} (n = {_n(r0['n'])}) differs from the "
-            f"{len(bench)} supplied benchmark(s) by " + " to ".join(items) + "."
+    return [f"The programme's NPS of {fmt_points(r0['programme_nps'])}{prog_ci} against the "
+            f"{len(bench)} supplied benchmark(s): a difference of " + " to ".join(items) + "."
             + (" Their sample sizes are not published, so the intervals show only the programme's uncertainty."
                if fixed else "")
             + " Benchmarks are rarely comparable: orientation, not a verdict."]
