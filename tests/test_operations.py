@@ -314,5 +314,46 @@ def test_programme_health_plan_without_optional_tables(sample):
 
 def test_programme_health_plan_with_a_missing_benchmark_file(sample):
     from kapta_research.coverage import plan
-    p = plan("programme-health", sample, {"benchmarks": "no/such/bench.csv"})
-    assert p.reason("benchmark") == "The benchmark file no/such/bench.csv was not found."
+    # a file the user names must exist: an error before any work, with a did-you-mean
+    with pytest.raises(ParameterError, match=r"The 'benchmarks' parameter of study programme-health must be an "
+                                             r"existing CSV file\. Got 'no/such/bench\.csv' instead"):
+        plan("programme-health", sample, {"benchmarks": "no/such/bench.csv"})
+    with pytest.raises(ParameterError, match=r"Did you mean '.*data/benchmarks/example\.csv'\?"):
+        plan("programme-health", sample, {"benchmarks": "data/benchmarks/exampel.csv"})
+
+
+def test_programme_health_segment_given_but_absent_is_an_error_the_default_degrades(sample):
+    from kapta_research.coverage import plan
+    with pytest.raises(ParameterError, match=r"The 'segment' parameter of study programme-health must be a column "
+                                             r"of the accounts table\. Got 'Segment' instead\. Did you mean 'segment'\?"):
+        plan("programme-health", sample, {"segment": "Segment"})
+    acc = sample.accounts.drop(columns="segment")
+    p = plan("programme-health", make_programme(responses=sample.responses, accounts=acc), {"benchmarks": ""})
+    skipped = {s.name for s in p.skipped}
+    assert {"loop_by_segment", "sample_size_by_segment"} <= skipped     # every lost breakdown is listed
+    assert p.runs("sample_size")
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"voc_target_days": [120.0, 90.0]}, r"The 'voc_target_days' parameter of study programme-health must be two "
+                                         r"days, lower then upper .*Got \[120\.0, 90\.0\] instead"),
+    ({"sla_days": []}, r"The 'sla_days' parameter of study programme-health must be positive numbers of days\. "
+                       r"Got \[\] instead"),
+    ({"sla_days": ""}, r"The 'sla_days' parameter of study programme-health must be"),
+    ({"as_of": "2026-13-01"}, r"The 'as_of' parameter of study programme-health must be a date .*Got '2026-13-01'"),
+    ({"categories": ["detracter"]}, r"The 'categories' parameter of study programme-health must be one of"),
+    ({"margin": 0.0}, r"The 'margin' parameter of study programme-health must be at least 0\.5"),
+])
+def test_programme_health_parameters_are_checked_with_the_studys_names(sample, params, match):
+    from kapta_research.coverage import plan
+    with pytest.raises(ParameterError, match=match):
+        plan("programme-health", sample, params)
+
+
+def test_a_bad_benchmark_file_fails_before_any_work_quoting_the_file(sample, tmp_path):
+    from kapta_research.coverage import plan
+    f = tmp_path / "bench.csv"
+    f.write_text('industry,source,year,nps\nX,"Src, 2020",2020,150\n')
+    with pytest.raises(DataError, match=r"bench\.csv, column 'nps': NPS must be a number between -100 and 100 "
+                                        r"\(1 row: 2; values: '150'\)"):
+        plan("programme-health", sample, {"benchmarks": str(f)})
