@@ -357,3 +357,31 @@ def test_a_bad_benchmark_file_fails_before_any_work_quoting_the_file(sample, tmp
     with pytest.raises(DataError, match=r"bench\.csv, column 'nps': NPS must be a number between -100 and 100 "
                                         r"\(1 row: 2; values: '150'\)"):
         plan("programme-health", sample, {"benchmarks": str(f)})
+
+
+def test_by_owner_groups_open_and_closed_cases_by_the_account_manager(loop_prog):
+    # follow-ups of A4's cases are done by O1 in the fixture, but A4's manager is O2: the case is O2's
+    res = closed_loop(loop_prog, as_of=AS_OF, by="owner", min_n=1, min_accounts=1)
+    mgr = loop_prog.accounts.set_index("account_id")["account_manager"]
+    assert (res.cases["owner"] == res.cases["account_id"].map(mgr)).all()
+    fu_owner = res.cases.merge(loop_prog.followups, on="response_id", suffixes=("", "_fu"))
+    assert (fu_owner["owner"] != fu_owner["owner_fu"]).any()          # the case the old rule got wrong
+    counts = res.median.set_index("level")["n"]
+    assert counts["O2"] == (res.cases["account_id"] == "A4").sum() == 3
+
+
+def test_loop_effect_sentence_says_what_n_counts(sample):
+    from kapta_research.report.findings.operations import _loop_effect_sentence
+    eff = loop_effect(sample, sla_days=7).summary
+    text = _loop_effect_sentence(eff, 0.95)[0]
+    a = eff.set_index("group").loc["in time"]
+    assert f"(n = {int(a['n']):,} next-wave responses from {int(a['n_clusters']):,} accounts)" in text
+
+
+def test_enps_link_table_shows_the_saved_correlation(sample):
+    from kapta_research.operations import enps_vs_nps
+    from kapta_research.report import enps_link_table_html
+    s = enps_vs_nps(sample).summary
+    html = enps_link_table_html(s)
+    assert f"{s['correlation'].iloc[0]:.2f}" in html and f"{s['ci_low'].iloc[0]:.2f}".replace("-", "−") in html
+    assert f">{int(s['n_teams'].iloc[0])}<" in html

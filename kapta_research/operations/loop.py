@@ -31,8 +31,13 @@ R's ``print(survfit(...))`` reports it.  An end that is never reached is NaN
 
 Owners
 ------
-``by="owner"``: a follow-up's owner; a case not (yet) followed up belongs to
-its account's ``account_manager`` (``"unassigned"`` without one).  Groups
+``by="owner"``: the owner responsible when the response came in -- its
+account's ``account_manager`` -- for open and closed cases alike (grouping
+closed cases by whoever did the follow-up and open ones by the manager
+would compare different people's cases).  Limitation: the accounts table
+holds today's manager, not the manager on the response date.  Only
+without an ``account_manager`` column is the follow-up's ``owner`` used
+(open cases are then ``"unassigned"``).  Groups
 below nps()'s suppression rule (fewer than ``min_n`` cases or, with
 ``cluster``, ``min_accounts`` accounts) are suppressed everywhere.
 """
@@ -147,8 +152,10 @@ def followup_cases(programme, *, categories=("detractor",), as_of=None, by=None,
     if by == "owner" or "owner" in (by or ()):
         mgr = (programme.accounts.drop_duplicates("account_id").set_index("account_id")["account_manager"]
                if programme.provided("accounts", "account_manager") else pd.Series(dtype=object))
-        fallback = cases["account_id"].map(mgr)
-        cases["owner"] = cases["owner"].where(done & cases["owner"].notna(), fallback).fillna("unassigned")
+        if len(mgr):
+            cases["owner"] = cases["account_id"].map(mgr).fillna("unassigned")
+        else:
+            cases["owner"] = cases["owner"].where(done & cases["owner"].notna(), "unassigned")
     elif by is not None:
         cases = cases.merge(account_attributes(programme, [by]), on="account_id", how="left")
     return cases.reset_index(drop=True), n_excluded, as_of, end
@@ -210,8 +217,9 @@ def closed_loop(programme, *, sla_days=(2, 7), categories=("detractor",), by=Non
     categories : tuple of str
         Which responses need a follow-up (``"detractor"``, ``"passive"``, ``"promoter"``).
     by : str, optional
-        ``"owner"`` or an account column (``"segment"``); groups below the
-        suppression rule are suppressed.
+        ``"owner"`` (the account manager responsible at response time, see
+        the module docstring) or an account column (``"segment"``); groups
+        below the suppression rule are suppressed.
     as_of : str or Timestamp, optional
         The day the data describe; cases still open then are censored.
         Default: the latest date in the data (:func:`~kapta_research.operations.data_as_of`).

@@ -81,8 +81,11 @@ def _loop_effect_sentence(effect, confidence) -> list[str]:
     alpha = significance_level(confidence)
     verdict = "a statistically significant difference" if d["p_value"] < alpha else \
         "no difference the data can distinguish from zero"
+    def size(r):
+        acc = f" from {_n(r['n_clusters'])} accounts" if "n_clusters" in r and pd.notna(r["n_clusters"]) else ""
+        return f"n = {_n(r['n'])} next-wave responses{acc}"
     return [f"Next wave, accounts whose detractor was followed up in time scored {fmt_points(a['estimate'])} "
-            f"(n = {_n(a['n'])}) against {fmt_points(b['estimate'])} (n = {_n(b['n'])}): {verdict} "
+            f"({size(a)}) against {fmt_points(b['estimate'])} ({size(b)}): {verdict} "
             f"({fmt_points(d['estimate'], digits=1)} points, {_conf(confidence)} "
             f"{fmt_ci(d['ci_low'], d['ci_high'], digits=1)}, {fmt_p(d['p_value'])}). An association: regression "
             "to the mean affects both groups alike, but the design cannot exclude that easier cases are followed "
