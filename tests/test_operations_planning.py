@@ -14,7 +14,7 @@ from kapta_research.nps import nps
 from kapta_research.operations import (EXAMPLE_BENCHMARKS, benchmark, employee_nps, enps_vs_nps, icc_anova,
                                        margin_for, plan_sample, team_accounts)
 from kapta_research.operations.planning import kish_cluster_size
-from test_operations import make_programme
+from tests.test_operations import make_programme
 from kapta_research.stats.intervals import mover_difference
 
 Z = stats.norm.ppf(0.975)
@@ -314,6 +314,10 @@ def test_team_enps_is_suppressed_below_min_n_distinct_employees(sample):
     hidden = link.teams.set_index("team")
     assert hidden.loc["AM04", "enps_suppressed"] and np.isnan(hidden.loc["AM04", "enps"])
     assert not hidden.loc[hidden.index.isin(people[people >= 5].index), "enps_suppressed"].any()
+    # blanking the shown eNPS must not touch the correlation, which uses every team
+    full = enps_vs_nps(sample, min_n=1)
+    assert link.summary["correlation"].iloc[0] == pytest.approx(full.summary["correlation"].iloc[0])
+    assert np.isfinite(link.summary["correlation"].iloc[0])
 
 
 def test_benchmark_wording_follows_the_interval_and_gives_the_programmes_ci(sample):

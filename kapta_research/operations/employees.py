@@ -238,7 +238,7 @@ def enps_vs_nps(programme, *, waves=None, confidence=0.95, min_teams=MIN_TEAMS, 
                                  "suppressed_reason": f"fewer than {min_teams} teams with both an eNPS and a "
                                                       "customer NPS"}], columns=cols)
         return EnpsLinkResult(summary=summary, teams=teams.iloc[0:0], confidence=confidence)
-    x, y = teams["enps"].to_numpy(float), teams["nps"].to_numpy(float)
+    x, y = teams["enps"].to_numpy(float, copy=True), teams["nps"].to_numpy(float, copy=True)   # before blanking
     hide = teams["team"].isin(few).to_numpy()
     teams = teams.assign(enps_suppressed=hide)
     teams.loc[hide, ["enps", "enps_ci_low", "enps_ci_high"]] = np.nan
