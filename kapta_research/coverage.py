@@ -259,8 +259,67 @@ def _accounts(programme, params) -> Plan:
     return Plan("accounts", sections, drivers=drivers)
 
 
+def _check_programme_health(programme, params) -> None:
+    """Study 05's own parameters, checked before any work, with the study's names (the kernel's functions
+    would name their internal arguments, e.g. target_days for voc_target_days)."""
+    from .operations._common import as_timestamp, check_sla
+    from .operations.loop import _check_categories
+    from .errors import ParameterError
+    study = "study programme-health"
+    if "as_of" in params and str(params["as_of"]).strip():
+        as_timestamp(params["as_of"], name="as_of", func=study)
+    if "sla_days" in params:
+        check_sla(params["sla_days"], name="sla_days", func=study)
+    if "categories" in params:
+        _check_categories(params["categories"], study)
+    if "voc_target_days" in params:
+        t = params["voc_target_days"]
+        ok = not isinstance(t, str) and len(t) == 2 and check_sla(t, name="voc_target_days", func=study) \
+            and float(t[0]) <= float(t[1])
+        if not ok:
+            raise ParameterError(f"The 'voc_target_days' parameter of {study} must be two days, lower then upper "
+                                 f"(lower <= upper), e.g. [90, 120]. Got {t!r} instead.")
+    if "margin" in params:
+        from ._validation import check_number
+        check_number(params["margin"], name="margin", func=study, low=0, high=200, low_open=True)
+    _check_explicit_names(programme, params, study)
+
+
+def _check_explicit_names(programme, params, study) -> None:
+    """A benchmark file or segment column the user *gave* must exist (a default may degrade to Not covered);
+    a benchmark file is read and checked now, so its errors come before any work and quote the file."""
+    import difflib
+    from pathlib import Path
+
+    from .errors import ParameterError
+    from .studies import get_study, resolve_data
+    declared = get_study("programme-health").parameters
+    given = {k: params[k] for k in ("benchmarks", "segment")
+             if k in params and k in declared and params[k] != declared[k].default}
+    bench = str(params.get("benchmarks", "") or "").strip()
+    if bench:
+        path = Path(resolve_data(bench))
+        if path.is_file():
+            from .operations.benchmarks import read_benchmarks
+            read_benchmarks(path)
+        elif "benchmarks" in given:
+            near = difflib.get_close_matches(path.name, [f.name for f in path.parent.glob("*.csv")], n=1) \
+                if path.parent.is_dir() else []
+            hint = f" Did you mean {str(path.parent / near[0])!r}?" if near else ""
+            raise ParameterError(f"The 'benchmarks' parameter of {study} must be an existing CSV file. "
+                                 f"Got {bench!r} instead: no such file ({path}).{hint}")
+    seg = params.get("segment")
+    if "segment" in given and seg and programme.provided("accounts") and seg not in programme.accounts.columns:
+        cols = [str(c) for c in programme.accounts.columns]
+        near = difflib.get_close_matches(seg, cols, n=1) or [c for c in cols if c.lower() == str(seg).lower()]
+        hint = f" Did you mean {near[0]!r}?" if near else ""
+        raise ParameterError(f"The 'segment' parameter of {study} must be a column of the accounts table. "
+                             f"Got {seg!r} instead.{hint} Columns: {', '.join(cols)}.")
+
+
 def _programme_health(programme, params) -> Plan:
     """Study 05: every section rests on an optional table (issue 11)."""
+    _check_programme_health(programme, params)
     loop = _table_reason(programme, "followups", None, "Closing the loop needs", "")
     if not loop and not programme.provided("responses", "responded_at"):
         loop = "Closing the loop needs the responses' dates (responded_at); the responses have none."
@@ -299,6 +358,8 @@ def _programme_health(programme, params) -> Plan:
         Section("response_rates_by_role", "Who answers: response rates by role", not roles, roles),
         Section("benchmark", "NPS against benchmarks", not bench, bench),
         Section("sample_size", "Responses needed next wave", True),
+        Section("sample_size_by_segment", f"Responses needed next wave, by {seg.replace('_', ' ')}", not by_seg,
+                by_seg),
         Section("employee_nps", "Employee NPS", not emp, emp),
         Section("enps_link", "Team eNPS and customer NPS", not link, link),
     ]

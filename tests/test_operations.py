@@ -52,12 +52,12 @@ R_KM = pd.DataFrame({
 })
 
 
-@pytest.fixture
-def loop_prog():
-    n = len(KM_TIMES)
+def km_programme(times, events):
+    """Detractor responses whose follow-up times (days) are ``times``; ``events`` 0 = still open at AS_OF."""
+    n = len(times)
     accounts = [f"A{i % 5}" for i in range(n)]
     responded, followed = [], []
-    for i, (t, e) in enumerate(zip(KM_TIMES, KM_EVENTS)):
+    for i, (t, e) in enumerate(zip(times, events)):
         if e:
             r = pd.Timestamp("2025-01-01") + pd.Timedelta(days=i)
             responded.append(r)
@@ -68,10 +68,15 @@ def loop_prog():
     resp = pd.DataFrame({"response_id": [f"R{i}" for i in range(n)], "account_id": accounts,
                          "wave": 1, "responded_at": responded, "ltr": 3.0})
     fu = pd.DataFrame({"response_id": resp["response_id"], "followed_up_at": followed,
-                       "owner": ["O1"] * 12 + ["O2"] * 3}).dropna(subset=["followed_up_at"])
+                       "owner": [["O1", "O2"][i * 5 // n >= 4] for i in range(n)]}).dropna(subset=["followed_up_at"])
     acc = pd.DataFrame({"account_id": [f"A{i}" for i in range(5)], "segment": ["S"] * 5,
                         "account_manager": ["O1"] * 4 + ["O2"]})
     return make_programme(responses=resp, followups=fu.reset_index(drop=True), accounts=acc)
+
+
+@pytest.fixture
+def loop_prog():
+    return km_programme(KM_TIMES, KM_EVENTS)
 
 
 def test_kaplan_meier_of_follow_up_times_equals_r_survfit_with_censoring(loop_prog):
@@ -84,6 +89,25 @@ def test_kaplan_meier_of_follow_up_times_equals_r_survfit_with_censoring(loop_pr
     med = res.median.iloc[0]
     assert (med["median_days"], med["ci_low"]) == pytest.approx((8.0, 3.0)) and np.isnan(med["ci_high"])
     assert (med["n"], med["n_followed_up"], med["n_open"]) == (15, 10, 5)
+
+
+# R 4.2.2 Patched (2022-11-10 r83330), survival 3.5.3:
+#   t <- 1:10; e <- c(1,1,1,1,1,0,1,1,0,1); f <- survfit(Surv(t, e) ~ 1, conf.type = "log")
+#   summary(f)$table[c("median", "0.95LCL", "0.95UCL")]  ->  6, 3, NA
+# S is 0.5 from day 5 until the drop at 7 (6 is censored): R takes the midpoint 6, not 5 nor 7; in floating
+# point the product 0.9 * 8/9 * ... is 0.5 +- 1e-16, which a plain "<= 0.5" reads as above or below 0.5.
+R_FLAT_TIMES = list(range(1, 11))
+R_FLAT_EVENTS = [1, 1, 1, 1, 1, 0, 1, 1, 0, 1]
+
+
+def test_median_on_a_flat_stretch_at_one_half_is_rs_midpoint():
+    from kapta_research.operations.loop import km_quantile
+    med = closed_loop(km_programme(R_FLAT_TIMES, R_FLAT_EVENTS), as_of=AS_OF).median.iloc[0]
+    assert med["median_days"] == pytest.approx(6.0)
+    assert med["ci_low"] == pytest.approx(3.0) and np.isnan(med["ci_high"])
+    # the reviewer's AM11 case: 0.5000000000000004 at 20.32 days, next drop at 21.32 -> R's 20.82
+    assert km_quantile([19.0, 20.32, 21.32], [0.6, 0.5000000000000004, 0.4]) == pytest.approx(20.82)
+    assert km_quantile([1.0, 2.0, 3.0], [0.6, 0.50001, 0.4]) == 3.0    # above the tolerance: the next step
 
 
 def test_kaplan_meier_equals_statsmodels_survfuncright(loop_prog):
@@ -290,5 +314,74 @@ def test_programme_health_plan_without_optional_tables(sample):
 
 def test_programme_health_plan_with_a_missing_benchmark_file(sample):
     from kapta_research.coverage import plan
-    p = plan("programme-health", sample, {"benchmarks": "no/such/bench.csv"})
-    assert p.reason("benchmark") == "The benchmark file no/such/bench.csv was not found."
+    # a file the user names must exist: an error before any work, with a did-you-mean
+    with pytest.raises(ParameterError, match=r"The 'benchmarks' parameter of study programme-health must be an "
+                                             r"existing CSV file\. Got 'no/such/bench\.csv' instead"):
+        plan("programme-health", sample, {"benchmarks": "no/such/bench.csv"})
+    with pytest.raises(ParameterError, match=r"Did you mean '.*data/benchmarks/example\.csv'\?"):
+        plan("programme-health", sample, {"benchmarks": "data/benchmarks/exampel.csv"})
+
+
+def test_programme_health_segment_given_but_absent_is_an_error_the_default_degrades(sample):
+    from kapta_research.coverage import plan
+    with pytest.raises(ParameterError, match=r"The 'segment' parameter of study programme-health must be a column "
+                                             r"of the accounts table\. Got 'Segment' instead\. Did you mean 'segment'\?"):
+        plan("programme-health", sample, {"segment": "Segment"})
+    acc = sample.accounts.drop(columns="segment")
+    p = plan("programme-health", make_programme(responses=sample.responses, accounts=acc), {"benchmarks": ""})
+    skipped = {s.name for s in p.skipped}
+    assert {"loop_by_segment", "sample_size_by_segment"} <= skipped     # every lost breakdown is listed
+    assert p.runs("sample_size")
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"voc_target_days": [120.0, 90.0]}, r"The 'voc_target_days' parameter of study programme-health must be two "
+                                         r"days, lower then upper .*Got \[120\.0, 90\.0\] instead"),
+    ({"sla_days": []}, r"The 'sla_days' parameter of study programme-health must be positive numbers of days\. "
+                       r"Got \[\] instead"),
+    ({"sla_days": ""}, r"The 'sla_days' parameter of study programme-health must be"),
+    ({"as_of": "2026-13-01"}, r"The 'as_of' parameter of study programme-health must be a date .*Got '2026-13-01'"),
+    ({"categories": ["detracter"]}, r"The 'categories' parameter of study programme-health must be one of"),
+    ({"margin": 0.0}, r"The 'margin' parameter of study programme-health must be at least 0\.5"),
+])
+def test_programme_health_parameters_are_checked_with_the_studys_names(sample, params, match):
+    from kapta_research.coverage import plan
+    with pytest.raises(ParameterError, match=match):
+        plan("programme-health", sample, params)
+
+
+def test_a_bad_benchmark_file_fails_before_any_work_quoting_the_file(sample, tmp_path):
+    from kapta_research.coverage import plan
+    f = tmp_path / "bench.csv"
+    f.write_text('industry,source,year,nps\nX,"Src, 2020",2020,150\n')
+    with pytest.raises(DataError, match=r"bench\.csv, column 'nps': NPS must be a number between -100 and 100 "
+                                        r"\(1 row: 2; values: '150'\)"):
+        plan("programme-health", sample, {"benchmarks": str(f)})
+
+
+def test_by_owner_groups_open_and_closed_cases_by_the_account_manager(loop_prog):
+    # follow-ups of A4's cases are done by O1 in the fixture, but A4's manager is O2: the case is O2's
+    res = closed_loop(loop_prog, as_of=AS_OF, by="owner", min_n=1, min_accounts=1)
+    mgr = loop_prog.accounts.set_index("account_id")["account_manager"]
+    assert (res.cases["owner"] == res.cases["account_id"].map(mgr)).all()
+    fu_owner = res.cases.merge(loop_prog.followups, on="response_id", suffixes=("", "_fu"))
+    assert (fu_owner["owner"] != fu_owner["owner_fu"]).any()          # the case the old rule got wrong
+    counts = res.median.set_index("level")["n"]
+    assert counts["O2"] == (res.cases["account_id"] == "A4").sum() == 3
+
+
+def test_loop_effect_sentence_says_what_n_counts(sample):
+    from kapta_research.report.findings.operations import _loop_effect_sentence
+    eff = loop_effect(sample, sla_days=7).summary
+    text = _loop_effect_sentence(eff, 0.95)[0]
+    a = eff.set_index("group").loc["in time"]
+    assert f"(n = {int(a['n']):,} next-wave responses from {int(a['n_clusters']):,} accounts)" in text
+
+
+def test_enps_link_table_shows_the_saved_correlation(sample):
+    from kapta_research.operations import enps_vs_nps
+    from kapta_research.report import enps_link_table_html
+    s = enps_vs_nps(sample).summary
+    html = enps_link_table_html(s)
+    assert f"{s['correlation'].iloc[0]:.2f}" in html and f"{s['ci_low'].iloc[0]:.2f}".replace("-", "−") in html
+    assert f">{int(s['n_teams'].iloc[0])}<" in html

@@ -13,6 +13,8 @@ from kapta_research.errors import DataError, KaptaWarning, ParameterError
 from kapta_research.nps import nps
 from kapta_research.operations import (EXAMPLE_BENCHMARKS, benchmark, employee_nps, enps_vs_nps, icc_anova,
                                        margin_for, plan_sample, team_accounts)
+from kapta_research.operations.planning import kish_cluster_size
+from tests.test_operations import make_programme
 from kapta_research.stats.intervals import mover_difference
 
 Z = stats.norm.ppf(0.975)
@@ -21,17 +23,75 @@ Z = stats.norm.ppf(0.975)
 # --------------------------------------------------------------------------
 # plan_sample
 # --------------------------------------------------------------------------
-def test_plan_sample_is_rocks_variance_times_the_design_effect_with_fpc():
+def test_plan_sample_is_rocks_variance_times_the_design_effect_without_fpc_under_clustering():
     p_pro, p_det, m, icc, N = 0.45, 0.2, 3.0, 0.15, 2000
     V = (p_pro + p_det) - (p_pro - p_det) ** 2            # Rocks (2016), per respondent
     deff = 1 + (m - 1) * icc                              # Kish design effect
-    n0 = Z ** 2 * V * deff / 0.05 ** 2                    # margin 5 points
-    n = n0 / (1 + (n0 - 1) / N)
+    n = Z ** 2 * V * deff / 0.05 ** 2                     # margin 5 points; no FPC: the design is clustered
     row = plan_sample(margin=5, mix=(p_pro, p_det), respondents_per_account=m, icc=icc, population=N).iloc[0]
     assert row["unit_variance"] == pytest.approx(V) and row["design_effect"] == pytest.approx(deff)
     assert row["n_responses"] == math.ceil(n) and row["n_accounts"] == math.ceil(n / m)
+    assert row["fpc"] == "none: clustered design"
     # the inverse gives the margin back (for the unrounded n)
     assert margin_for(n, mix=(p_pro, p_det), respondents_per_account=m, icc=icc, population=N) == pytest.approx(5)
+
+
+def test_plan_sample_corrects_for_the_population_only_without_clustering():
+    p_pro, p_det, N = 0.45, 0.2, 2000
+    V = (p_pro + p_det) - (p_pro - p_det) ** 2
+    n0 = Z ** 2 * V / 0.05 ** 2
+    n = n0 / (1 + (n0 - 1) / N)
+    row = plan_sample(margin=5, mix=(p_pro, p_det), population=N).iloc[0]
+    assert row["n_responses"] == math.ceil(n) and row["fpc"] == "responses"
+    assert margin_for(n, mix=(p_pro, p_det), population=N) == pytest.approx(5)
+    assert plan_sample(margin=5, mix=(p_pro, p_det)).iloc[0]["fpc"] == "none: population unknown"
+
+
+def test_kish_cluster_size_is_the_design_effect_size_for_unequal_accounts():
+    # Kish (1965) §5.4: m* = sum n_g^2 / N; sizes 1, 1, 4 -> 18 / 6 = 3 (the mean is 2)
+    assert kish_cluster_size([1, 1, 4]) == pytest.approx(3.0)
+    assert margin_for(6, mix=(0.5, 0.5), respondents_per_account=kish_cluster_size([1, 1, 4]), icc=0.5) == \
+        pytest.approx(100 * Z * math.sqrt(1 * (1 + 2 * 0.5) / 6))
+
+
+def test_last_wave_margin_equals_the_half_width_of_nps_clustered_interval(sample):
+    # Reviewer (R 4.2, survey 4.1): svymean of the codes on the last wave, ids = ~account_id, SE 6.12 -> +-11.99.
+    # nps(cluster=) gives 14.1 (1.8 to 25.9). The plan's formula (Kish deff with m* and the ANOVA ICC, no FPC)
+    # must agree with the clustered interval within 0.5 points (4 %): they are different estimators of the same
+    # variance (ANOVA ICC vs. the linearised sandwich), not the same number.
+    from kapta_research.nps import nps
+    r = sample.respondents().dropna(subset=["ltr"])
+    last = r[r["wave"] == r["wave"].max()]
+    ci = nps(last, cluster="account_id").iloc[0]
+    half = (ci["ci_high"] - ci["ci_low"]) / 2
+    row = plan_sample(margin=10, data=sample).iloc[0]
+    assert row["last_wave_n"] == 320
+    assert row["last_wave_margin"] == pytest.approx(half, abs=0.5)
+    assert row["last_wave_margin"] == pytest.approx(11.99, abs=0.5)          # R svymean, as above
+    m_star = kish_cluster_size(last.groupby("account_id").size())
+    assert margin_for(320, mix=(row["pct_promoters"] / 100, row["pct_detractors"] / 100),
+                      respondents_per_account=m_star, icc=row["icc"], population=852) == \
+        pytest.approx(row["last_wave_margin"])
+
+
+def test_plan_never_asks_for_more_accounts_than_the_segment_has(sample):
+    p = plan_sample(margin=10, data=sample, by="segment").set_index("segment")
+    pub = p.loc["Public sector"]
+    n_pub = sample.accounts.loc[sample.accounts["segment"] == "Public sector", "account_id"].nunique() \
+        if "segment" in sample.accounts.columns else 41
+    assert pub["accounts_available"] == n_pub == 41
+    assert pub["n_accounts"] <= 41 and not pub["reachable"]
+    assert pub["best_margin"] == pytest.approx(margin_for(41 * pub["respondents_per_account"],
+                                                          mix=(pub["pct_promoters"] / 100, pub["pct_detractors"] / 100),
+                                                          respondents_per_account=pub["cluster_size_kish"],
+                                                          icc=pub["icc"]))
+    from kapta_research.report.findings.operations import _plan_sentence
+    text = _plan_sentence(p.reset_index(), 10, "segment", 0.95)[0]
+    assert "Public sector ±10 is not reachable: at most ±25 with every one of its 41 accounts" in text
+    assert "no finite-population correction" in text
+    bare = make_programme(responses=sample.responses, accounts=sample.accounts)
+    t = plan_sample(margin=10, data=bare, by="segment")
+    assert (t["n_accounts"] <= t["accounts_available"]).all()
 
 
 def test_plan_sample_worst_case_without_mix_or_data():
@@ -61,7 +121,8 @@ def test_plan_sample_per_segment_from_the_last_wave(sample):
     assert row["pct_promoters"] == pytest.approx(100 * (ent["ltr"] >= 9).mean())
     assert row["icc"] == pytest.approx(icc_anova(np.sign(np.select([last["ltr"] <= 6, last["ltr"] <= 8],
                                                                    [-1, 0], 1)), last["account_id"]))
-    assert row["n_accounts"] == math.ceil(row["n_responses"] / row["respondents_per_account"] - 1e-9)
+    assert row["n_accounts"] == min(math.ceil(row["n_responses"] / row["respondents_per_account"] - 1e-9),
+                                    row["accounts_available"])
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -172,7 +233,9 @@ def test_benchmark_without_source_is_an_error(table):
 def test_employee_nps_equals_nps_on_the_employees_table(sample):
     got = employee_nps(sample)
     ref = nps(sample.employees, outcome="ltr", by="team", cluster="employee_id")
-    pd.testing.assert_frame_equal(got, ref)
+    few = ref["team"].map(sample.employees.groupby("team")["employee_id"].nunique()) < 5   # people rule on top
+    pd.testing.assert_frame_equal(got[~few.to_numpy()], ref[~few])
+    assert got.loc[few.to_numpy(), "suppressed"].all()
 
 
 def test_teams_link_to_accounts_by_manager_or_by_account_ids(sample):
@@ -236,3 +299,42 @@ def test_enps_vs_nps_recovers_the_simulated_link_and_is_null_without_one():
         null = enps_vs_nps(_employee_programme(0.0, seed=100 + seed)).summary.iloc[0]
         covered += null["ci_low"] <= 0 <= null["ci_high"]
     assert covered >= 5
+
+
+def test_team_enps_is_suppressed_below_min_n_distinct_employees(sample):
+    # AM04 has 4 employees but 21 answers over the waves: the rule counts people, not answers
+    people = sample.employees.groupby("team")["employee_id"].nunique()
+    assert people["AM04"] == 4 and (sample.employees["team"] == "AM04").sum() >= 5
+    t = employee_nps(sample, min_n=5).set_index("team")
+    assert t.loc["AM04", "suppressed"] and t.loc["AM04", "suppressed_reason"] == "fewer than 5 employees"
+    assert np.isnan(t.loc["AM04", "nps"]) and pd.isna(t.loc["AM04", "n"])
+    shown = t[~t["suppressed"]].index
+    assert (people[shown] >= 5).all() and len(shown) == (people >= 5).sum()
+    link = enps_vs_nps(sample, min_n=5)
+    hidden = link.teams.set_index("team")
+    assert hidden.loc["AM04", "enps_suppressed"] and np.isnan(hidden.loc["AM04", "enps"])
+    assert not hidden.loc[hidden.index.isin(people[people >= 5].index), "enps_suppressed"].any()
+    # blanking the shown eNPS must not touch the correlation, which uses every team
+    full = enps_vs_nps(sample, min_n=1)
+    assert link.summary["correlation"].iloc[0] == pytest.approx(full.summary["correlation"].iloc[0])
+    assert np.isfinite(link.summary["correlation"].iloc[0])
+
+
+def test_benchmark_wording_follows_the_interval_and_gives_the_programmes_ci(sample):
+    from kapta_research.report.findings.operations import _benchmark_sentence
+    overall = nps(sample.respondents(), cluster="account_id")
+    bench = benchmark(overall, benchmarks=EXAMPLE_BENCHMARKS)
+    # the sample's second benchmark is the reviewer's case: −2.6 (95 % CI −10.0 to +4.6) covers 0
+    near = bench.iloc[[1]]
+    assert near["ci_low"].iloc[0] < 0 < near["ci_high"].iloc[0]
+    text = _benchmark_sentence(near, 0.95)[0]
+    assert "no difference the data can distinguish" in text and "differs" not in text
+    o = overall.iloc[0]
+    assert f"(95 % CI {o['ci_low']:+.0f} to {o['ci_high']:+.0f}, n = {int(o['n']):,})".replace("-", "−") in text
+    below = bench.sort_values("difference").iloc[[0]]
+    assert below["ci_high"].iloc[0] < 0 and "below it" in _benchmark_sentence(below, 0.95)[0]
+    # at confidence 0.5 the same difference is distinguished: the wording follows `confidence`, not a fixed 0.05
+    b50 = benchmark(nps(sample.respondents(), cluster="account_id", confidence=0.5), benchmarks=EXAMPLE_BENCHMARKS)
+    assert b50["ci_high"].iloc[1] < 0
+    t50 = _benchmark_sentence(b50.iloc[[1]], 0.5)[0]
+    assert "50 % CI" in t50 and "below it" in t50

@@ -137,8 +137,9 @@ def benchmark(table, *, benchmarks, confidence=0.95) -> pd.DataFrame:
     -------
     DataFrame
         One row per (table row, benchmark): the table's group columns,
-        ``industry``, ``source``, ``year``, ``programme_nps``, ``n``
-        (programme responses), ``benchmark_nps``, ``benchmark_n``,
+        ``industry``, ``source``, ``year``, ``programme_nps``,
+        ``programme_ci_low``, ``programme_ci_high`` (the table's interval),
+        ``n`` (programme responses), ``benchmark_nps``, ``benchmark_n``,
         ``difference``, ``ci_low``, ``ci_high`` (points), ``interval``
         (``"two-sample"`` or ``"benchmark treated as fixed"``),
         ``percentile`` (NaN outside p10-p90 or without a distribution),
@@ -192,12 +193,15 @@ def benchmark(table, *, benchmarks, confidence=0.95) -> pd.DataFrame:
             if bool(odd.loc[i]):
                 caveat = "Not comparable: a transactional or consumer survey. " + caveat
             rows.append({**{k: t[k] for k in keys}, "industry": b["industry"], "source": b["source"],
-                         "year": int(b["year"]), "programme_nps": float(t["nps"]), "n": int(t["n"]),
+                         "year": int(b["year"]), "programme_nps": float(t["nps"]),
+                         "programme_ci_low": float(t["ci_low"]), "programme_ci_high": float(t["ci_high"]),
+                         "n": int(t["n"]),
                          "benchmark_nps": float(b["nps"]), "benchmark_n": b["n"],
                          "difference": float(t["nps"] - b["nps"]), "ci_low": 100 * float(lo),
                          "ci_high": 100 * float(hi), "interval": kind, "percentile": pct, "position": pos,
                          "caveat": caveat})
-    cols = [*keys, "industry", "source", "year", "programme_nps", "n", "benchmark_nps", "benchmark_n",
+    cols = [*keys, "industry", "source", "year", "programme_nps", "programme_ci_low", "programme_ci_high", "n",
+            "benchmark_nps", "benchmark_n",
             "difference", "ci_low", "ci_high", "interval", "percentile", "position", "caveat"]
     return pd.DataFrame(rows, columns=cols)
 

@@ -9,7 +9,9 @@ the accounts whose ``account_manager`` is the team.
 * :func:`employee_nps` -- :func:`kapta_research.nps.nps` on the employees,
   clustered by employee (the same people answer every wave), by team;
   teams below nps()'s suppression rule (fewer than ``min_n`` answers or
-  ``min_accounts`` employees) are suppressed.
+  ``min_accounts`` employees) are suppressed, and so is every group with
+  fewer than ``min_n`` distinct *employees*: with eight waves, 4 people
+  give 32 answers, which passes a rule on answers but not on people.
 * :func:`enps_vs_nps` -- across teams, the Pearson correlation of the team's
   eNPS with its accounts' customer NPS (Fisher-z interval on ``n_teams − 3``;
   the p-value is the t test of the correlation, ``n_teams − 2`` df) and the
@@ -96,6 +98,9 @@ def employee_nps(programme, *, by="team", waves=None, cluster="employee_id", con
     confidence : float
     min_n, min_accounts : int
         nps()'s suppression rule; with ``cluster`` ``min_accounts`` counts employees.
+        On top, a group with fewer than ``min_n`` distinct employees is
+        suppressed ("fewer than {min_n} employees"): the rule counts people,
+        not answers over the waves.
     method : str
         nps()'s interval method.
 
@@ -114,8 +119,28 @@ def employee_nps(programme, *, by="team", waves=None, cluster="employee_id", con
     emp = _employees(programme, "employee_nps")
     if waves:
         emp = emp[emp["wave"].isin(list(waves))]
-    return nps(emp, outcome="ltr", by=by, cluster=cluster, confidence=confidence, min_n=min_n,
-               min_accounts=min_accounts, method=method)
+    out = nps(emp, outcome="ltr", by=by, cluster=cluster, confidence=confidence, min_n=min_n,
+              min_accounts=min_accounts, method=method)
+    return _suppress_few_people(out, emp, by, min_n)
+
+
+def _suppress_few_people(out, emp, by, min_n):
+    """Suppress the groups of ``out`` with fewer than ``min_n`` distinct employees in ``emp``."""
+    keys = [by] if isinstance(by, str) else list(by or [])
+    if keys:
+        people = emp.groupby(keys, dropna=False)["employee_id"].nunique().rename("_people").reset_index()
+        people = out[keys].merge(people, on=keys, how="left")["_people"].to_numpy()
+    else:
+        people = np.array([emp["employee_id"].nunique()] * len(out))
+    few = (people < min_n) & ~out["suppressed"].to_numpy()
+    if few.any():
+        keep = {*keys, "method", "suppressed", "suppressed_reason"}
+        for c in out.columns:
+            if c not in keep:
+                out.loc[few, c] = pd.NA if str(out[c].dtype) == "Int64" else np.nan
+        out.loc[few, "suppressed"] = True
+        out.loc[few, "suppressed_reason"] = f"fewer than {min_n} employees"
+    return out
 
 
 @dataclass(repr=False)
@@ -132,7 +157,9 @@ class EnpsLinkResult(Result):
     teams : DataFrame
         Per shown team: ``team``, ``enps``, ``enps_ci_low``, ``enps_ci_high``,
         ``n_employees``, ``nps``, ``nps_ci_low``, ``nps_ci_high``,
-        ``n_responses``, ``n_accounts``.
+        ``n_responses``, ``n_accounts``, ``enps_suppressed`` (True: the team
+        has fewer than ``min_n`` employees, its eNPS columns are blank; it
+        still counts in the correlation, which identifies nobody).
     wording : str
     confidence : float
     """
@@ -160,7 +187,9 @@ def enps_vs_nps(programme, *, waves=None, confidence=0.95, min_teams=MIN_TEAMS, 
     min_teams : int
         Fewer teams with both scores: the result is suppressed.
     min_n, min_accounts : int
-        nps()'s rule for each team's eNPS (employees) and customer NPS (accounts).
+        nps()'s rule for each team's eNPS (employees) and customer NPS (accounts);
+        a team with fewer than ``min_n`` employees enters the correlation but
+        its eNPS is not shown in ``teams``.
 
     Returns
     -------
@@ -176,9 +205,15 @@ def enps_vs_nps(programme, *, waves=None, confidence=0.95, min_teams=MIN_TEAMS, 
     func = "enps_vs_nps"
     confidence = check_confidence(confidence, func=func)
     min_teams = check_int(min_teams, name="min_teams", func=func, low=4)
-    e = employee_nps(programme, by="team", waves=waves, confidence=confidence, min_n=min_n,
+    # the correlation uses every team that meets nps()'s rule on answers and employees (one number across
+    # teams identifies nobody); the teams table shows no eNPS of a team with fewer than min_n employees
+    e = employee_nps(programme, by="team", waves=waves, confidence=confidence, min_n=1,
                      min_accounts=min_accounts)
     e = e[~e["suppressed"]].astype({"team": str})
+    emp = _employees(programme, func)
+    if waves:
+        emp = emp[emp["wave"].isin(list(waves))]
+    few = set(emp.groupby("team")["employee_id"].nunique().loc[lambda x: x < min_n].index.astype(str))
     links = team_accounts(programme)
     resp = programme.responses
     if waves:
@@ -203,7 +238,10 @@ def enps_vs_nps(programme, *, waves=None, confidence=0.95, min_teams=MIN_TEAMS, 
                                  "suppressed_reason": f"fewer than {min_teams} teams with both an eNPS and a "
                                                       "customer NPS"}], columns=cols)
         return EnpsLinkResult(summary=summary, teams=teams.iloc[0:0], confidence=confidence)
-    x, y = teams["enps"].to_numpy(float), teams["nps"].to_numpy(float)
+    x, y = teams["enps"].to_numpy(float, copy=True), teams["nps"].to_numpy(float, copy=True)   # before blanking
+    hide = teams["team"].isin(few).to_numpy()
+    teams = teams.assign(enps_suppressed=hide)
+    teams.loc[hide, ["enps", "enps_ci_low", "enps_ci_high"]] = np.nan
     rho = float(np.corrcoef(x, y)[0, 1])
     half = critical_value(confidence) / np.sqrt(k - 3)
     lo, hi = np.tanh(np.arctanh(rho) - half), np.tanh(np.arctanh(rho) + half)

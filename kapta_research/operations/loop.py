@@ -22,15 +22,22 @@ an account-clustered Wilson interval (:mod:`kapta_research.stats.proportion`).
 Median time
 -----------
 The smallest time at which the Kaplan-Meier "still open" curve is at or
-below 0.5; its interval is the Brookmeyer-Crowley-type interval read off the
+below 0.5 (within ``sqrt(eps)``; where it is 0.5 over a flat stretch, the
+midpoint of the stretch -- R survival's ``quantile.survfit`` rule,
+:func:`km_quantile`); its interval is the Brookmeyer-Crowley-type interval read off the
 pointwise band (the first times the lower and the upper band reach 0.5), as
 R's ``print(survfit(...))`` reports it.  An end that is never reached is NaN
 ("not reached").
 
 Owners
 ------
-``by="owner"``: a follow-up's owner; a case not (yet) followed up belongs to
-its account's ``account_manager`` (``"unassigned"`` without one).  Groups
+``by="owner"``: the owner responsible when the response came in -- its
+account's ``account_manager`` -- for open and closed cases alike (grouping
+closed cases by whoever did the follow-up and open ones by the manager
+would compare different people's cases).  Limitation: the accounts table
+holds today's manager, not the manager on the response date.  Only
+without an ``account_manager`` column is the follow-up's ``owner`` used
+(open cases are then ``"unassigned"``).  Groups
 below nps()'s suppression rule (fewer than ``min_n`` cases or, with
 ``cluster``, ``min_accounts`` accounts) are suppressed everywhere.
 """
@@ -145,19 +152,52 @@ def followup_cases(programme, *, categories=("detractor",), as_of=None, by=None,
     if by == "owner" or "owner" in (by or ()):
         mgr = (programme.accounts.drop_duplicates("account_id").set_index("account_id")["account_manager"]
                if programme.provided("accounts", "account_manager") else pd.Series(dtype=object))
-        fallback = cases["account_id"].map(mgr)
-        cases["owner"] = cases["owner"].where(done & cases["owner"].notna(), fallback).fillna("unassigned")
+        if len(mgr):
+            cases["owner"] = cases["account_id"].map(mgr).fillna("unassigned")
+        else:
+            cases["owner"] = cases["owner"].where(done & cases["owner"].notna(), "unassigned")
     elif by is not None:
         cases = cases.merge(account_attributes(programme, [by]), on="account_id", how="left")
     return cases.reset_index(drop=True), n_excluded, as_of, end
 
 
+_QUANTILE_TOL = np.sqrt(np.finfo(float).eps)       # survival:::quantile.survfit's tolerance
+
+
+def km_quantile(time, surv, p=0.5) -> float:
+    """First time the step curve ``surv`` reaches ``p``, by R survival's rule.
+
+    As ``quantile.survfit`` (survival 3.5): the first time with
+    ``surv <= p + sqrt(eps)``; when the curve sits *at* ``p`` there (within
+    the tolerance) over a flat stretch, the midpoint of that time and the
+    next time the curve drops below it.  Without the tolerance a product
+    like 0.5000000000000004 (five steps that are 0.5 exactly) would skip to
+    the next step.  NaN when the curve never reaches ``p``.
+
+    Examples
+    --------
+    >>> km_quantile([1, 2, 3, 4], [0.75, 0.5, 0.25, 0.0])      # flat at 0.5 from 2 to 3
+    2.5
+    >>> km_quantile([1, 2, 3], [0.8, 0.4, 0.1])
+    2.0
+    """
+    t, s = np.asarray(time, float), np.asarray(surv, float)
+    hit = np.flatnonzero(s <= p + _QUANTILE_TOL)
+    if not len(hit):
+        return float("nan")
+    i = hit[0]
+    if abs(s[i] - p) < _QUANTILE_TOL:
+        lower = np.flatnonzero(s < s[i] - _QUANTILE_TOL)
+        if len(lower):
+            return float((t[i] + t[lower[0]]) / 2)
+    return float(t[i])
+
+
 def _median_row(km: pd.DataFrame) -> dict:
     """Median and its interval from one Kaplan-Meier table (see the module docstring)."""
-    def first(col):
-        hit = km["time"][km[col] <= 0.5]
-        return float(hit.iloc[0]) if len(hit) else np.nan
-    return {"median_days": first("survival"), "ci_low": first("ci_low"), "ci_high": first("ci_high")}
+    return {"median_days": km_quantile(km["time"], km["survival"]),
+            "ci_low": km_quantile(km["time"], km["ci_low"]),
+            "ci_high": km_quantile(km["time"], km["ci_high"])}
 
 
 def closed_loop(programme, *, sla_days=(2, 7), categories=("detractor",), by=None, as_of=None,
@@ -177,8 +217,9 @@ def closed_loop(programme, *, sla_days=(2, 7), categories=("detractor",), by=Non
     categories : tuple of str
         Which responses need a follow-up (``"detractor"``, ``"passive"``, ``"promoter"``).
     by : str, optional
-        ``"owner"`` or an account column (``"segment"``); groups below the
-        suppression rule are suppressed.
+        ``"owner"`` (the account manager responsible at response time, see
+        the module docstring) or an account column (``"segment"``); groups
+        below the suppression rule are suppressed.
     as_of : str or Timestamp, optional
         The day the data describe; cases still open then are censored.
         Default: the latest date in the data (:func:`~kapta_research.operations.data_as_of`).

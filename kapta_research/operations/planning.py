@@ -4,18 +4,35 @@ The formula
 -----------
 On the proportion scale one respondent's NPS code has the variance
 ``V = (p+ + p−) − (p+ − p−)²`` (Rocks 2016).  Respondents of one account are
-correlated; with ``m`` respondents per account and intra-class correlation
-``ICC`` the variance is multiplied by the design effect
-``deff = 1 + (m − 1)·ICC`` (Kish 1965).  For a margin of error ``E`` (NPS
+correlated; with intra-class correlation ``ICC`` the variance is multiplied
+by Kish's design effect for unequal cluster sizes ``deff = 1 + (m* − 1)·ICC``
+with ``m* = Σ n_g² / N`` (Kish 1965, §5.4; with equal sizes ``m* = m``).  The
+mean cluster size ``m̄`` understates it: on the sample's last wave
+``m̄ = 2.11`` but ``m* = 2.88``, the margin of 320 responses is ±12.3 with
+``m*`` and ±10.9 with ``m̄`` while nps()'s clustered interval is ±12.05 and
+R survey's ``svymean`` ±11.99.  For a margin of error ``E`` (NPS
 points, half-width of the interval at ``confidence``)::
 
     n0 = z² · V · deff / (E / 100)²        (responses, infinite population)
-    n  = n0 / (1 + (n0 − 1) / N)           (finite-population correction, N people who could answer)
-    accounts = n / m
+    n  = n0 / (1 + (n0 − 1) / N)           (finite-population correction: only without clustering)
+    accounts = n / m̄                       (m̄ mean responses per answering account)
 
 and the inverse, the margin for ``n`` responses,
-``E = 100 · z · sqrt(V · deff / n · (N − n) / (N − 1))``.  Results are
-rounded *up* (``ceil``) to whole responses and accounts.
+``E = 100 · z · sqrt(V · deff / n · fpc)``.  Results are rounded *up*
+(``ceil``) to whole responses and accounts.
+
+Finite-population correction: **none under clustering** (``deff > 1``).
+The sampling units are then accounts, and a per-respondent correction
+(``N`` contacts) shrinks the margin of a design whose error comes from the
+few accounts; like nps() and R's ``svydesign(ids = ~account_id)`` without
+``fpc`` the plan is conservative there.  Without clustering (``ICC = 0`` or
+one response per account) the correction on the ``N`` people who could
+answer is made when ``N`` is known.  The column ``fpc`` says which.
+
+Accounts are a hard limit: a plan never asks for more accounts than the
+group has (``accounts_available``: its accounts on file, else those that
+ever answered).  When the margin cannot be reached, ``reachable`` is False
+and ``best_margin`` is the margin with every account answering at ``m̄``.
 
 Inputs from data
 ----------------
@@ -46,10 +63,11 @@ from ..nps import _suppression
 from ..stats.intervals import critical_value, nps_srs_variance
 from ._common import MIN_ACCOUNTS, MIN_N
 
-__all__ = ["plan_sample", "margin_for", "icc_anova", "PLAN_COLUMNS"]
+__all__ = ["plan_sample", "margin_for", "icc_anova", "kish_cluster_size", "PLAN_COLUMNS"]
 
 PLAN_COLUMNS = ["margin", "confidence", "pct_promoters", "pct_detractors", "unit_variance",
-                "respondents_per_account", "icc", "design_effect", "population", "n_responses", "n_accounts",
+                "respondents_per_account", "cluster_size_kish", "icc", "design_effect", "population", "fpc",
+                "accounts_available", "n_responses", "n_accounts", "reachable", "best_margin",
                 "last_wave", "last_wave_n", "last_wave_margin", "suppressed", "suppressed_reason"]
 
 
@@ -98,11 +116,39 @@ def _deff(m, icc):
     return 1.0 + (max(m, 1.0) - 1.0) * icc
 
 
+def _fpc_kind(deff, population):
+    """Which finite-population correction is made: see the module docstring."""
+    if deff > 1.0:
+        return "none: clustered design"
+    if population is None or not np.isfinite(population):
+        return "none: population unknown"
+    return "responses"
+
+
 def _n_needed(margin, z, V, deff, population):
     n0 = z ** 2 * V * deff / (margin / 100) ** 2
-    if population is not None and np.isfinite(population):
+    if _fpc_kind(deff, population) == "responses":
         n0 = n0 / (1 + (n0 - 1) / population)
     return n0
+
+
+def _margin(n, z, V, deff, population):
+    fpc = 1.0
+    if _fpc_kind(deff, population) == "responses":
+        fpc = (population - n) / (population - 1) if population > 1 else 0.0
+    return float(100 * z * math.sqrt(V * deff / n * max(fpc, 0.0)))
+
+
+def kish_cluster_size(sizes) -> float:
+    """Kish's effective cluster size ``m* = Σ n_g² / Σ n_g`` for unequal cluster sizes.
+
+    Examples
+    --------
+    >>> kish_cluster_size([1, 1, 4])        # mean 2, but a respondent sits in a cluster of 3 on average
+    3.0
+    """
+    n = np.asarray(sizes, float)
+    return float((n ** 2).sum() / n.sum())
 
 
 def margin_for(n, *, confidence=0.95, mix=None, respondents_per_account=None, icc=None, population=None) -> float:
@@ -114,6 +160,10 @@ def margin_for(n, *, confidence=0.95, mix=None, respondents_per_account=None, ic
     10.0
     >>> round(margin_for(100, mix=(0.4, 0.2), respondents_per_account=3, icc=0.1), 2)
     16.07
+
+    ``respondents_per_account`` is Kish's ``m* = Σ n_g² / N`` when accounts
+    answer in unequal numbers (:func:`kish_cluster_size`); ``population``
+    corrects only an unclustered design (module docstring).
     """
     func = "margin_for"
     n = check_number(n, name="n", func=func, low=1)
@@ -122,23 +172,22 @@ def margin_for(n, *, confidence=0.95, mix=None, respondents_per_account=None, ic
     m = check_number(respondents_per_account, name="respondents_per_account", func=func, low=1, allow_none=True)
     icc = check_number(icc, name="icc", func=func, low=0, high=1, allow_none=True)
     deff = _deff(m or 1.0, icc or 0.0)
-    fpc = 1.0
     if population is not None:
         population = check_number(population, name="population", func=func, low=1)
         if n > population:
             raise ParameterError(f"The 'n' parameter of {func} must be at most the population ({population:g}). "
                                  f"Got {n!r} instead.")
-        fpc = (population - n) / (population - 1) if population > 1 else 0.0
-    return float(100 * critical_value(confidence) * math.sqrt(V * deff / n * fpc))
+    return _margin(n, critical_value(confidence), V, deff, population)
 
 
 def _frame_of(data):
-    """(respondents, contacts or None, invitations or None) from a Programme or a frame."""
+    """(respondents, contacts, invitations, accounts; each None when absent) from a Programme or a frame."""
     if isinstance(data, pd.DataFrame):
-        return data, None, None
+        return data, None, None, None
     if hasattr(data, "respondents"):
         return (data.respondents(), data.contacts if data.provided("contacts") else None,
-                data.invitations if data.provided("invitations") else None)
+                data.invitations if data.provided("invitations") else None,
+                data.accounts if data.provided("accounts") else None)
     raise ParameterError("The 'data' parameter of plan_sample must be a Programme or a DataFrame of responses. "
                          f"Got {type(data).__name__} instead.")
 
@@ -213,12 +262,14 @@ def plan_sample(*, margin, confidence=0.95, mix=None, data=None, respondents_per
         deff = _deff(m, r)
         n = _n_needed(margin, z, V, deff, population)
         row = {"margin": margin, "confidence": confidence, "pct_promoters": 100 * p_pro,
-               "pct_detractors": 100 * p_det, "unit_variance": V, "respondents_per_account": m, "icc": r,
-               "design_effect": deff, "population": population, "n_responses": math.ceil(n - 1e-9),
-               "n_accounts": math.ceil(n / m - 1e-9), "last_wave": None, "last_wave_n": None,
+               "pct_detractors": 100 * p_det, "unit_variance": V, "respondents_per_account": m,
+               "cluster_size_kish": m, "icc": r, "design_effect": deff, "population": population,
+               "fpc": _fpc_kind(deff, population), "accounts_available": None,
+               "n_responses": math.ceil(n - 1e-9), "n_accounts": math.ceil(n / m - 1e-9), "reachable": True,
+               "best_margin": np.nan, "last_wave": None, "last_wave_n": None,
                "last_wave_margin": np.nan, "suppressed": False, "suppressed_reason": None}
         return _finish(pd.DataFrame([row], columns=PLAN_COLUMNS), [])
-    resp, contacts, invitations = _frame_of(data)
+    resp, contacts, invitations, accounts = _frame_of(data)
     need = [c for c in ("ltr", "account_id", "wave", *([by] if by else [])) if c not in resp.columns]
     if need:
         raise DataError(f"{func}: the data have no column {need[0]!r}", column=need[0])
@@ -230,15 +281,17 @@ def plan_sample(*, margin, confidence=0.95, mix=None, data=None, respondents_per
     w["_x"] = rules.category_codes(w["ltr"].to_numpy(float))
     r_all = icc if icc is not None else icc_anova(w["_x"], w["account_id"])
     r_all = 0.0 if not np.isfinite(r_all) else r_all
+    lookup = resp.drop_duplicates("account_id").set_index("account_id")[by] if by else None
     pop_of = None
     if population is None and contacts is not None and invitations is not None:
         invited = set(invitations.loc[invitations["wave"] == last, "account_id"])
         c = contacts[contacts["account_id"].isin(invited)]
-        if by:
-            lookup = resp.drop_duplicates("account_id").set_index("account_id")[by]
-            pop_of = c["account_id"].map(lookup).value_counts()
-        else:
-            pop_of = pd.Series({None: len(c)})
+        pop_of = c["account_id"].map(lookup).value_counts() if by else pd.Series({None: len(c)})
+    ids = pd.Series(accounts["account_id"].unique() if accounts is not None and "account_id" in accounts
+                    else resp["account_id"].unique())
+    if by and accounts is not None and by in accounts.columns:
+        lookup = accounts.drop_duplicates("account_id").set_index("account_id")[by]
+    acc_of = ids.map(lookup).value_counts(dropna=False) if by else pd.Series({None: len(ids)})
     groups = [(None, w)] if not by else list(w.groupby(by, sort=True, dropna=False))
     rows = []
     for key, g in groups:
@@ -248,31 +301,48 @@ def plan_sample(*, margin, confidence=0.95, mix=None, data=None, respondents_per
             rows.append({**row, "margin": margin, "confidence": confidence, "last_wave": last,
                          "suppressed": True, "suppressed_reason": reason})
             continue
-        p_pro, p_det = float((g["_x"] == 1).mean()), float((g["_x"] == -1).mean())
-        V = fixed_mix[2] if fixed_mix else float(nps_srs_variance(p_pro, p_det))
-        if fixed_mix:
-            p_pro, p_det = fixed_mix[0], fixed_mix[1]
-        m = respondents_per_account or float(g.groupby("account_id").size().mean())
-        deff = _deff(m, r_all)
-        N = population if population is not None else (
-            float(pop_of.get(key if by else None, np.nan)) if pop_of is not None else None)
-        N = N if N is not None and np.isfinite(N) and N >= len(g) else None
-        n = _n_needed(margin, z, V, deff, N)
-        fpc = (N - len(g)) / (N - 1) if N and N > 1 else 1.0
-        rows.append({**row, "margin": margin, "confidence": confidence, "pct_promoters": 100 * p_pro,
-                     "pct_detractors": 100 * p_det, "unit_variance": V, "respondents_per_account": m,
-                     "icc": r_all, "design_effect": deff, "population": N, "n_responses": math.ceil(n - 1e-9),
-                     "n_accounts": math.ceil(n / m - 1e-9), "last_wave": last, "last_wave_n": len(g),
-                     "last_wave_margin": float(100 * z * math.sqrt(V * deff / len(g) * fpc)),
-                     "suppressed": False, "suppressed_reason": None})
+        rows.append({**row, **_plan_group(g, margin, z, fixed_mix, respondents_per_account, r_all, population,
+                                          pop_of, acc_of, key if by else None), "confidence": confidence,
+                     "last_wave": last})
     return _finish(pd.DataFrame(rows, columns=[*([by] if by else []), *PLAN_COLUMNS]), [by] if by else [])
 
 
+def _plan_group(g, margin, z, fixed_mix, m_given, icc, population, pop_of, acc_of, key) -> dict:
+    """One group's plan from its last-wave responses ``g`` (columns ``_x``, ``account_id``)."""
+    p_pro, p_det = float((g["_x"] == 1).mean()), float((g["_x"] == -1).mean())
+    V = fixed_mix[2] if fixed_mix else float(nps_srs_variance(p_pro, p_det))
+    if fixed_mix:
+        p_pro, p_det = fixed_mix[0], fixed_mix[1]
+    sizes = g.groupby("account_id").size()
+    m_bar = m_given or float(sizes.mean())
+    m_star = m_given or kish_cluster_size(sizes)
+    deff = _deff(m_star, icc)
+    N = population if population is not None else (
+        float(pop_of.get(key, np.nan)) if pop_of is not None else None)
+    N = N if N is not None and np.isfinite(N) and N >= len(g) else None
+    A = acc_of.get(key, np.nan)
+    A = int(max(A, sizes.size)) if np.isfinite(A) else None
+    n = _n_needed(margin, z, V, deff, N)
+    n_acc = math.ceil(n / m_bar - 1e-9)
+    reachable, best = True, np.nan
+    if A is not None and n_acc > A:
+        reachable, n_acc = False, A
+        n = min(A * m_bar, N) if N else A * m_bar
+        best = _margin(n, z, V, deff, N)
+    return {"margin": margin, "pct_promoters": 100 * p_pro, "pct_detractors": 100 * p_det, "unit_variance": V,
+            "respondents_per_account": m_bar, "cluster_size_kish": m_star, "icc": icc, "design_effect": deff,
+            "population": N, "fpc": _fpc_kind(deff, N), "accounts_available": A,
+            "n_responses": math.ceil(n - 1e-9), "n_accounts": n_acc, "reachable": reachable, "best_margin": best,
+            "last_wave_n": len(g), "last_wave_margin": _margin(len(g), z, V, deff, N),
+            "suppressed": False, "suppressed_reason": None}
+
+
 def _finish(out: pd.DataFrame, by: list) -> pd.DataFrame:
-    for c in ("n_responses", "n_accounts", "last_wave", "last_wave_n"):
+    for c in ("n_responses", "n_accounts", "accounts_available", "last_wave", "last_wave_n"):
         out[c] = pd.array(out[c], dtype="Int64")
     for c in ("pct_promoters", "pct_detractors", "unit_variance", "respondents_per_account", "icc",
-              "design_effect", "population", "last_wave_margin"):
+              "cluster_size_kish", "design_effect", "population", "best_margin", "last_wave_margin"):
         out[c] = out[c].astype(float)
     out["suppressed"] = out["suppressed"].astype(bool)
+    out["reachable"] = out["reachable"].fillna(True).astype(bool)
     return out.reset_index(drop=True)

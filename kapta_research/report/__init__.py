@@ -30,7 +30,7 @@ from .html_text import (comment_scope_html, nmf_table_html, quotes_html, sentime
                         themes_table_html)
 # issue 11 (ops): study 05
 from .findings import operations_findings, operations_scope_lines
-from .html_operations import (benchmark_table_html, cadence_table_html, enps_table_html, loop_effect_table_html,
+from .html_operations import (benchmark_table_html, cadence_table_html, enps_link_table_html, enps_table_html, loop_effect_table_html,
                               median_table_html, plan_table_html, role_rates_table_html, sla_table_html)
 
 __all__ = ["StudyContext", "mix_table_html", "rates_table_html", "scope_lines", "fmt_points", "fmt_ci", "fmt_pct",
@@ -46,7 +46,7 @@ __all__ += ["health_findings", "health_score_label", "action_count_sentence", "h
             "health_comparisons_table_html", "health_top_k_table_html", "health_coefficients_table_html",
             "action_counts_table_html"]  # health (issue 10 B)
 __all__ += ["operations_findings", "operations_scope_lines", "benchmark_table_html", "cadence_table_html",
-            "enps_table_html", "loop_effect_table_html", "median_table_html", "plan_table_html",
+            "enps_table_html", "enps_link_table_html", "loop_effect_table_html", "median_table_html", "plan_table_html",
             "role_rates_table_html", "sla_table_html"]
 __all__ += ["text_findings", "text_scope_lines", "leading_themes", "comment_scope_html", "themes_table_html",
             "theme_impact_table_html", "sentiment_table_html", "quotes_html", "nmf_table_html"]

@@ -8,7 +8,8 @@ from .format import _conf, _n, fmt_ci, fmt_p, fmt_points
 from .html import table_html
 
 __all__ = ["sla_table_html", "median_table_html", "cadence_table_html", "role_rates_table_html",
-           "benchmark_table_html", "plan_table_html", "enps_table_html", "loop_effect_table_html"]
+           "benchmark_table_html", "plan_table_html", "enps_table_html", "loop_effect_table_html",
+           "enps_link_table_html"]
 
 
 def _pct(x) -> str:
@@ -106,17 +107,24 @@ def benchmark_table_html(bench: pd.DataFrame, *, confidence=0.95) -> str:
 
 def plan_table_html(plan: pd.DataFrame, *, segment=None, confidence=0.95) -> str:
     t = plan[~plan["suppressed"].astype(bool)]
+    reach = t["reachable"].astype(bool) if "reachable" in t else pd.Series(True, index=t.index)
+    fpc = t["fpc"] if "fpc" in t else pd.Series("", index=t.index)
     rows = pd.DataFrame({
         **({_label(segment).capitalize(): list(t[segment])} if segment and segment in t else {}),
         "Responses needed": [_int(x) for x in t["n_responses"]], "Accounts needed": [_int(x) for x in t["n_accounts"]],
+        "Best margin (every account)": ["–" if ok else f"±{x:.0f}" for ok, x in zip(reach, t.get("best_margin", t["margin"]))],
         "Responses per account": [f"{x:.1f}" for x in t["respondents_per_account"]],
         "ICC": [f"{x:.2f}" for x in t["icc"]], "Design effect": [f"{x:.2f}" for x in t["design_effect"]],
         "Last wave": [_int(x) for x in t["last_wave_n"]],
-        "Last wave's margin": ["–" if pd.isna(x) else f"±{x:.0f}" for x in t["last_wave_margin"]]})
+        "Last wave's margin": ["–" if pd.isna(x) else f"±{x:.0f}" for x in t["last_wave_margin"]],
+        "Population correction": [str(x).replace("none: ", "none (") + (")" if str(x).startswith("none") else "")
+                                  for x in fpc]})
     margin = plan["margin"].iloc[0] if len(plan) else float("nan")
     return table_html(rows, caption=f"Responses needed for ±{margin:g} NPS points ({100 * confidence:g} % confidence)",
-                      note="Rocks (2016) variance × design effect 1 + (m − 1)·ICC, finite-population correction "
-                           "over the contacts on file; rounded up.")
+                      note="Rocks (2016) variance × Kish's design effect 1 + (m* − 1)·ICC, m* = Σ n² / N over the "
+                           "accounts' last-wave responses; no finite-population correction under clustering "
+                           "(conservative when most accounts answer); never more accounts than the group has; "
+                           "rounded up.")
 
 
 def enps_table_html(table: pd.DataFrame, *, confidence=0.95) -> str:
@@ -125,3 +133,20 @@ def enps_table_html(table: pd.DataFrame, *, confidence=0.95) -> str:
                          _conf(confidence): [fmt_ci(a, b) for a, b in zip(t["ci_low"], t["ci_high"])],
                          "Answers": [_int(x) for x in t["n"]], "Employees": [_int(x) for x in t["n_clusters"]]})
     return table_html(rows, caption="Employee NPS by team", note=_hidden_note(table, "teams"))
+
+
+def enps_link_table_html(summary: pd.DataFrame, *, confidence=0.95) -> str:
+    """The saved ``enps_vs_nps`` table: correlation across teams with its interval, slope and p."""
+    num = (lambda x: "–" if pd.isna(x) else f"{x:.2f}".replace("-", "−"))
+    t = summary[~summary["suppressed"].astype(bool)]
+    rows = pd.DataFrame({"Teams": [_int(x) for x in t["n_teams"]], "Correlation": [num(x) for x in t["correlation"]],
+                         _conf(confidence): [f"{num(a)} to {num(b)}" for a, b in zip(t["ci_low"], t["ci_high"])],
+                         "p": [fmt_p(x) for x in t["p_value"]],
+                         "Customer NPS points per eNPS point": [num(x) for x in t["slope"]],
+                         f"Slope {_conf(confidence)}": [f"{num(a)} to {num(b)}"
+                                                        for a, b in zip(t["slope_ci_low"], t["slope_ci_high"])]})
+    note = ("Pearson correlation across account teams (Fisher-z interval) and the OLS slope: an association "
+            "across teams, not an effect.")
+    if len(summary) and bool(summary["suppressed"].iloc[0]):
+        note = f"Not shown: {summary['suppressed_reason'].iloc[0]}."
+    return table_html(rows, caption="Team eNPS and the team's customer NPS across teams", note=note)

@@ -81,8 +81,11 @@ def _loop_effect_sentence(effect, confidence) -> list[str]:
     alpha = significance_level(confidence)
     verdict = "a statistically significant difference" if d["p_value"] < alpha else \
         "no difference the data can distinguish from zero"
+    def size(r):
+        acc = f" from {_n(r['n_clusters'])} accounts" if "n_clusters" in r and pd.notna(r["n_clusters"]) else ""
+        return f"n = {_n(r['n'])} next-wave responses{acc}"
     return [f"Next wave, accounts whose detractor was followed up in time scored {fmt_points(a['estimate'])} "
-            f"(n = {_n(a['n'])}) against {fmt_points(b['estimate'])} (n = {_n(b['n'])}): {verdict} "
+            f"({size(a)}) against {fmt_points(b['estimate'])} ({size(b)}): {verdict} "
             f"({fmt_points(d['estimate'], digits=1)} points, {_conf(confidence)} "
             f"{fmt_ci(d['ci_low'], d['ci_high'], digits=1)}, {fmt_p(d['p_value'])}). An association: regression "
             "to the mean affects both groups alike, but the design cannot exclude that easier cases are followed "
@@ -129,6 +132,15 @@ def _role_sentences(rates, trend, confidence) -> list[str]:
     return out
 
 
+def _benchmark_verdict(r) -> str:
+    """The interval at ``confidence`` decides: below, above, or no difference the data can distinguish."""
+    if r["ci_low"] > 0:
+        return "above it"
+    if r["ci_high"] < 0:
+        return "below it"
+    return "no difference the data can distinguish"
+
+
 def _benchmark_sentence(bench, confidence) -> list[str]:
     if bench is None or not len(bench):
         return []
@@ -137,13 +149,23 @@ def _benchmark_sentence(bench, confidence) -> list[str]:
     pick = [b.iloc[-1]] if len(b) == 1 else [b.iloc[-1], b.iloc[0]]
     items = [f"{fmt_points(r['difference'], digits=1)} ({_conf(confidence)} "
              f"{fmt_ci(r['ci_low'], r['ci_high'], digits=1)}) against {r['source'].split(',')[0]} {int(r['year'])} "
-             f"({fmt_points(r['benchmark_nps'], digits=1)})" for r in pick]
+             f"({fmt_points(r['benchmark_nps'], digits=1)}: {_benchmark_verdict(r)})" for r in pick]
+    prog_ci = (f" ({_conf(confidence)} {fmt_ci(r0['programme_ci_low'], r0['programme_ci_high'])}, n = {_n(r0['n'])})"
+               if "programme_ci_low" in bench.columns else f" (n = {_n(r0['n'])})")
     fixed = (bench["interval"] == "benchmark treated as fixed").all()
-    return [f"The programme's NPS of {fmt_points(r0['programme_nps'])} (n = {_n(r0['n'])}) differs from the "
-            f"{len(bench)} supplied benchmark(s) by " + " to ".join(items) + "."
+    return [f"The programme's NPS of {fmt_points(r0['programme_nps'])}{prog_ci} against the "
+            f"{len(bench)} supplied benchmark(s): a difference of " + " to ".join(items) + "."
             + (" Their sample sizes are not published, so the intervals show only the programme's uncertainty."
                if fixed else "")
             + " Benchmarks are rarely comparable: orientation, not a verdict."]
+
+
+def _plan_item(r, margin) -> str:
+    """One group's plan: responses and accounts, or the best margin when ±margin needs more accounts than exist."""
+    if "reachable" in r and not bool(r["reachable"]):
+        return (f"±{margin:g} is not reachable: at most ±{r['best_margin']:.0f} with every one of its "
+                f"{_n(r['accounts_available'])} accounts (~{_n(r['n_responses'])} responses)")
+    return f"~{_n(r['n_responses'])} responses from ~{_n(r['n_accounts'])} accounts"
 
 
 def _plan_sentence(plan_table, margin, segment, confidence) -> list[str]:
@@ -152,15 +174,19 @@ def _plan_sentence(plan_table, margin, segment, confidence) -> list[str]:
         return []
     key = segment if segment in t.columns else None
     if key:
-        items = [f"{r[key]} ~{_n(r['n_responses'])} responses from ~{_n(r['n_accounts'])} accounts (last wave "
-                 f"{_n(r['last_wave_n'])})" for _, r in t.iterrows()]
+        items = [f"{r[key]} {_plan_item(r, margin)} (last wave {_n(r['last_wave_n'])}, "
+                 f"±{r['last_wave_margin']:.0f} points)" for _, r in t.iterrows()]
         head = f"To know each {segment.replace('_', ' ')}'s NPS within ±{margin:g} points next wave"
     else:
         r = t.iloc[0]
-        items = [f"~{_n(r['n_responses'])} responses from ~{_n(r['n_accounts'])} accounts (last wave "
-                 f"{_n(r['last_wave_n'])}, ±{r['last_wave_margin']:.0f} points)"]
+        items = [f"{_plan_item(r, margin)} (last wave {_n(r['last_wave_n'])}, ±{r['last_wave_margin']:.0f} points)"]
         head = f"To know the NPS within ±{margin:g} points next wave"
-    return [f"{head} ({100 * confidence:g} % confidence): " + "; ".join(items) + "."]
+    fpc = set(t["fpc"]) if "fpc" in t.columns else set()
+    note = (" Clustered by account; no finite-population correction (conservative when most accounts answer)."
+            if fpc == {"none: clustered design"} else
+            " No finite-population correction was made: the number of contacts is not known."
+            if "none: population unknown" in fpc else "")
+    return [f"{head} ({100 * confidence:g} % confidence): " + "; ".join(items) + "." + note]
 
 
 def _enps_sentences(enps, link, confidence) -> list[str]:
