@@ -101,7 +101,9 @@ def _programme(tmp_path, dropped, name="prog"):
 
 
 def _forecast_lines(text):
-    return dict(re.findall(r"^  (nps-overview|key-drivers|churn-correlation): (.*)$", text, re.M))
+    from kapta_research.studies import list_studies   # every study, as new ones are added
+    names = "|".join(re.escape(s.name) for s in list_studies())
+    return dict(re.findall(rf"^  ({names}): (.*)$", text, re.M))
 
 
 @pytest.mark.parametrize("dropped", COMBOS, ids=lambda d: "-".join(d) or "all")
