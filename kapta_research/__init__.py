@@ -15,10 +15,11 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = ["DataError", "KaptaError", "ParameterError", "Programme", "ProgrammeError",
            "load_programme", "load_sample", "metrics", "nps", "quality", "report", "simulate",
            "studies", "plots", "drivers", "churn", "coverage", "text", "__version__"]
+__all__ += ["operations"]  # issue 11 (ops)
 
 
 def __getattr__(name):  # heavier modules load on first use
     import importlib
-    if name in ("plots", "drivers", "churn", "runner", "coverage", "text"):
+    if name in ("plots", "drivers", "churn", "runner", "coverage", "operations", "text"):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'kapta_research' has no attribute {name!r}")

@@ -150,8 +150,9 @@ _COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 _COLUMNS["contacts"]["name"] = (("name", "full name", "contact name"), ())
 
 #: Canonical names that occur in only one table (they tell the tables apart).
-_OWN = {c for t, cols in TABLES.items() for c in cols["columns"]
-        if sum(c in other["columns"] for other in TABLES.values()) == 1}
+#: (Over the tables init recognises: the optional employees table is mapped by hand.)
+_OWN = {c for t in _COLUMNS for c in TABLES[t]["columns"]
+        if sum(c in TABLES[other]["columns"] for other in _COLUMNS) == 1}
 
 
 @dataclass(frozen=True)

@@ -222,6 +222,52 @@ def _churn(programme, params) -> Plan:
     return Plan("churn-correlation", sections, drivers=have, models=models if not churn else {})
 
 
+def _programme_health(programme, params) -> Plan:
+    """Study 05: every section rests on an optional table (issue 11)."""
+    loop = _table_reason(programme, "followups", None, "Closing the loop needs", "")
+    if not loop and not programme.provided("responses", "responded_at"):
+        loop = "Closing the loop needs the responses' dates (responded_at); the responses have none."
+    owners = loop or ("" if programme.provided("followups", "owner") or programme.provided(
+        "accounts", "account_manager") else "Follow-up by owner needs the follow-ups' owner or the accounts' "
+                                             "account manager; neither was given.")
+    seg = params.get("segment", "segment")
+    by_seg = ("Breakdowns by account attribute need the accounts table; none was given."
+              if not programme.provided("accounts") else
+              _table_reason(programme, "accounts", seg, f"A breakdown by {seg.replace('_', ' ')} needs",
+                            f"the accounts' {seg.replace('_', ' ')}"))
+    voc = _table_reason(programme, "voc_interviews", None, "The VOC cadence needs", "")
+    roles = _table_reason(programme, "invitations", None, "Response rates by role need", "")
+    if not roles:
+        roles = _table_reason(programme, "contacts", "role", "Response rates by role need", "the contacts' roles")
+    if not roles and not programme.responses["invitation_id"].notna().any():
+        roles = "Response rates by role need responses linked to invitations; none could be linked."
+    bench = "" if str(params.get("benchmarks", "")).strip() else \
+        "No benchmark file was given (the 'benchmarks' parameter is empty)."
+    if not bench:
+        from pathlib import Path
+
+        from .studies import resolve_data
+        if not Path(resolve_data(params["benchmarks"])).is_file():
+            bench = f"The benchmark file {params['benchmarks']} was not found."
+    emp = _table_reason(programme, "employees", None, "Employee NPS needs", "")
+    link = emp or ("" if programme.provided("employees", "account_ids") or programme.provided(
+        "accounts", "account_manager") else "Linking teams to accounts needs the employees' account_ids or the "
+                                            "accounts' account manager; neither was given.")
+    sections = [
+        Section("closed_loop", "Closing the loop with detractors", not loop, loop),
+        Section("loop_by_owner", "Follow-up by owner", not owners, owners),
+        Section("loop_by_segment", f"Follow-up by {seg.replace('_', ' ')}", not (loop or by_seg), loop or by_seg),
+        Section("loop_effect", "Follow-up in time and the next wave's score", not loop, loop),
+        Section("voc_cadence", "VOC interview cadence", not voc, voc),
+        Section("response_rates_by_role", "Who answers: response rates by role", not roles, roles),
+        Section("benchmark", "NPS against benchmarks", not bench, bench),
+        Section("sample_size", "Responses needed next wave", True),
+        Section("employee_nps", "Employee NPS", not emp, emp),
+        Section("enps_link", "Team eNPS and customer NPS", not link, link),
+    ]
+    return Plan("programme-health", sections, segments=[] if by_seg else [seg])
+
+
 def _comments(programme, params) -> Plan:
     """Study 06: every section needs English comments; sentiment by segment also the accounts' segment."""
     why = ""
@@ -245,8 +291,9 @@ def _comments(programme, params) -> Plan:
     return Plan("what-customers-say", sections)
 
 
-_PLANNERS = {"nps-overview": _nps_overview, "key-drivers": _key_drivers, "churn-correlation": _churn,
-             "what-customers-say": _comments}
+_PLANNERS = {"nps-overview": _nps_overview, "key-drivers": _key_drivers, "churn-correlation": _churn}
+_PLANNERS["programme-health"] = _programme_health  # issue 11 (ops)
+_PLANNERS["what-customers-say"] = _comments  # issue 12 (text)
 
 
 def plan(study, programme, parameters: dict | None = None) -> Plan:

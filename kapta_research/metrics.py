@@ -7,6 +7,7 @@ import pandas as pd
 from ._validation import check_confidence, check_int
 from .errors import DataError, ParameterError
 from .stats import clustered, design, intervals
+from .stats.proportion import share_interval
 
 __all__ = ["response_rates", "response_rate_trend", "wilson_interval"]
 
@@ -21,6 +22,12 @@ def _check_cluster(cluster, *, func: str) -> None:
                              f"Got {cluster!r} instead.")
 
 
+def _srs_deff(y) -> float:
+    """Design effect of a share without clustering: 1 (NaN when every row has the same value)."""
+    v = clustered.ratio_mean_variance(y.to_numpy(float)).variance
+    return design.design_effect(v, v)
+
+
 def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence=0.95,
                    min_n=5) -> pd.DataFrame:
     """Share of invitations answered, per group, with cluster-aware intervals.
@@ -33,8 +40,9 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     programme : Programme
         Needs ``invitations`` (and ``responses`` with ``invitation_id``).
     by : str or list of str
-        Columns of the invitations (``wave``) or of the accounts
-        (``segment``, ``region``...), joined on ``account_id``.
+        Columns of the invitations (``wave``), of the contacts (``role``,
+        joined on ``contact_id``) or of the accounts (``segment``,
+        ``region``...), joined on ``account_id``; e.g. ``["role", "segment"]``.
     waves : list of int, optional
         Keep only these waves (``None`` or empty = all).
     cluster : str or None
@@ -76,6 +84,12 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     if waves:
         df = df[df["wave"].isin(list(waves))]
     df["_y"] = df["invitation_id"].isin(set(programme.responses["invitation_id"].dropna())).astype(float)
+    if "role" in by and "role" not in df.columns:   # the contact's role (decision maker, user, ...)
+        if not programme.provided("contacts", "role"):
+            raise DataError("response rates by role need the contacts table with a role column",
+                            file=programme.sources.get("contacts"), column="role")
+        df = df.merge(programme.contacts[["contact_id", "role"]].drop_duplicates("contact_id"),
+                      on="contact_id", how="left")
     extra = [b for b in by if b not in df.columns]
     if extra:
         missing = [b for b in extra if b not in programme.accounts.columns]
@@ -87,29 +101,15 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     for key, g in df.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         n = len(g)
-        y = g["_y"].to_numpy()
-        row = dict(zip(by, key), n_invited=n, n_responded=int(y.sum()))
         if n < min_n:
             rows.append({**dict(zip(by, key)), "suppressed": True})
             continue
-        if cluster:
-            r = clustered.ratio_mean_variance(y, cluster=g[cluster].to_numpy())
-        else:
-            r = clustered.ratio_mean_variance(y)
-        v_srs = clustered.ratio_mean_variance(y).variance
-        deff = design.design_effect(r.variance, v_srs)
-        if cluster and r.n_clusters < 2:   # one account: no between-account variation, no interval
-            lo = hi = np.nan
-        elif cluster:  # effective n with the t(G-1) correction; no variation: the worst case (ICC 1)
-            codes, G = clustered.cluster_codes(g[cluster].to_numpy())
-            n_eff = design.interval_n(n, r.variance, r.estimate * (1 - r.estimate), n_clusters=G,
-                                      confidence=confidence,
-                                      worst_case=design.worst_case_design_effect(np.ones(n), codes, G))
-            lo, hi = wilson_interval(r.estimate * n_eff, n_eff, confidence=confidence)
-        else:
-            lo, hi = wilson_interval(r.estimate * n, n, confidence=confidence)
-        rows.append({**row, "rate": r.estimate, "se": r.se, "ci_low": float(lo), "ci_high": float(hi),
-                     "design_effect": deff, "suppressed": False})
+        r = share_interval(g["_y"].to_numpy(), cluster=g[cluster].to_numpy() if cluster else None,
+                           confidence=confidence)
+        rows.append({**dict(zip(by, key)), "n_invited": n, "n_responded": r["successes"], "rate": r["estimate"],
+                     "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                     "design_effect": r["design_effect"] if cluster else _srs_deff(g["_y"]),
+                     "suppressed": False})
     cols = [*by, "n_invited", "n_responded", "rate", "se", "ci_low", "ci_high", "design_effect", "suppressed"]
     out = pd.DataFrame(rows, columns=cols)
     for c in ("n_invited", "n_responded"):   # missing in suppressed rows: no number is printed
@@ -118,7 +118,7 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     return out
 
 
-def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95) -> pd.DataFrame:
+def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95, by=None) -> pd.DataFrame:
     """Linear trend of the response rate across waves, with a cluster-robust interval.
 
     A linear-probability regression of "invitation answered" on the wave
@@ -134,11 +134,15 @@ def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95)
         Waves to include (``None`` or empty = all).
     cluster : str or None
     confidence : float
+    by : str, optional
+        One trend per group: ``"role"`` (the contact's) or an account column;
+        a group with fewer than two waves gets no row.
 
     Returns
     -------
     DataFrame
-        One row: ``first_wave``, ``last_wave``, ``n_invited``, ``n_clusters``,
+        One row (per group, with the ``by`` column first): ``first_wave``,
+        ``last_wave``, ``n_invited``, ``n_clusters``,
         ``slope`` (change in the response rate per wave, 0-1 scale), ``se``,
         ``ci_low``, ``ci_high``, ``p_value``.
 
@@ -149,8 +153,6 @@ def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95)
     >>> bool(t["ci_low"].iloc[0] <= t["slope"].iloc[0] <= t["ci_high"].iloc[0])
     True
     """
-    import statsmodels.api as sm
-
     confidence = check_confidence(confidence, func="response_rate_trend")
     _check_cluster(cluster, func="response_rate_trend")
     inv = programme.invitations
@@ -159,6 +161,34 @@ def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95)
     df = inv[inv["wave"].isin(list(waves))] if waves else inv
     if df["wave"].nunique() < 2:
         raise DataError("the response-rate trend needs at least two waves", column="wave")
+    if by is not None:
+        if not isinstance(by, str):
+            raise ParameterError(f"The 'by' parameter of response_rate_trend must be a column name (str) or "
+                                 f"None. Got {by!r} instead.")
+        if by == "role":
+            if not programme.provided("contacts", "role"):
+                raise DataError("response-rate trends by role need the contacts table with a role column",
+                                file=programme.sources.get("contacts"), column="role")
+            lookup = programme.contacts.drop_duplicates("contact_id").set_index("contact_id")["role"]
+            keys = df["contact_id"].map(lookup)
+        else:
+            if by not in programme.accounts.columns or not programme.provided("accounts", by):
+                raise DataError(f"response_rate_trend: no column {by!r} in the accounts", column=by)
+            keys = df["account_id"].map(programme.accounts.drop_duplicates("account_id").set_index("account_id")[by])
+        parts = []
+        for key, idx in df.groupby(keys.to_numpy(), sort=True).groups.items():
+            sub = df.loc[idx]
+            if sub["wave"].nunique() < 2:
+                continue
+            parts.append(_trend_row(programme, sub, cluster, confidence).assign(**{by: key}))
+        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        return out[[by, *[c for c in out.columns if c != by]]] if len(out) else out
+    return _trend_row(programme, df, cluster, confidence)
+
+
+def _trend_row(programme, df, cluster, confidence) -> pd.DataFrame:
+    import statsmodels.api as sm
+
     y = df["invitation_id"].isin(set(programme.responses["invitation_id"].dropna())).astype(float).to_numpy()
     X = sm.add_constant(df["wave"].to_numpy(float))
     model = sm.OLS(y, X)

@@ -18,6 +18,11 @@ responses                 response_id, invitation_id, contact_id, account_id,
                           (declared scale, 1-7 by default), comment
 followups                 response_id, followed_up_at, owner, outcome
 voc_interviews            account_id, interview_date, interviewer
+employees                 employee_id, team, account_ids, wave, ltr (0-10):
+                          the employee NPS survey, one row per employee and
+                          wave answered; a team serves the accounts listed in
+                          account_ids (separated by ";") or, without them,
+                          the accounts whose account_manager is the team
 ========================  ==================================================
 """
 from __future__ import annotations
@@ -76,6 +81,10 @@ TABLES: dict[str, dict[str, tuple[str, ...]]] = {
         "required": ("account_id", "interview_date"),
         "columns": ("account_id", "interview_date", "interviewer"),
     },
+    "employees": {
+        "required": ("employee_id", "team", "ltr"),
+        "columns": ("employee_id", "team", "account_ids", "wave", "ltr"),
+    },
 }
 
 #: Date columns per table (parsed on read; unparseable values are an error).
@@ -86,6 +95,7 @@ DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "responses": ("responded_at",),
     "followups": ("followed_up_at",),
     "voc_interviews": ("interview_date",),
+    "employees": (),
 }
 
 #: Personal-data columns: never shown in a report.
@@ -104,6 +114,7 @@ PRIMARY_KEYS: dict[str, str] = {
 NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "accounts": ("annual_value",),
     "responses": ("ltr", *DRIVERS),
+    "employees": ("ltr",),
 }
 #: Boolean columns per table.
 BOOL_COLUMNS: dict[str, tuple[str, ...]] = {"accounts": ("churned",)}

@@ -208,8 +208,8 @@ def test_missing_responses_table(programme_copy):
     edit_config(programme_copy, "  responses: responses.csv\n", "")
     edit_config(programme_copy, "  followups: followups.csv\n", "")
     with pytest.raises(ProgrammeError, match=errmsg("programme.yaml") + r": the programme has no responses table "
-                       r"\(required\): add responses\.csv .*Tables found: accounts, contacts, invitations, "
-                       r"voc_interviews") as info:
+                       r"\(required\): add responses\.csv .*Tables found: accounts, contacts, employees, "
+                       r"invitations, voc_interviews") as info:
         load_programme(programme_copy)
     assert len(info.value.problems) == 1
 
@@ -224,7 +224,8 @@ def test_missing_responses_table_without_config(programme_copy):
 def test_unknown_table_in_config(programme_copy):
     edit_config(programme_copy, "tables:\n", "tables:\n  surveys: surveys.csv\n")
     with pytest.raises(DataError, match=errmsg("programme.yaml") + r": unknown tables in the programme config: "
-                       r"surveys \(known: accounts, contacts, invitations, responses, followups, voc_interviews\)"):
+                       r"surveys \(known: accounts, contacts, invitations, responses, followups, voc_interviews, "
+                       r"employees\)"):
         load_programme(programme_copy)
 
 
@@ -338,7 +339,7 @@ def test_semicolon_cp1252_csv_reads_identically(tmp_path):
 
 def test_excel_reads_identically(tmp_path, reference):
     for t in TABLES:
-        pd.read_csv(SAMPLE_DIR / f"{t}.csv").to_excel(tmp_path / f"{t}.xlsx", index=False)
+        pd.read_csv(SAMPLE_DIR / f"{t}.csv", keep_default_na=False, na_values=[""]).to_excel(tmp_path / f"{t}.xlsx", index=False)
     prog = load_programme(tmp_path)
     assert prog.sources["responses"].endswith("responses.xlsx")
     assert_same_programme(reference, prog)
@@ -346,7 +347,7 @@ def test_excel_reads_identically(tmp_path, reference):
 
 def test_parquet_reads_identically(tmp_path, reference):
     for t in TABLES:
-        df = pd.read_csv(SAMPLE_DIR / f"{t}.csv")
+        df = pd.read_csv(SAMPLE_DIR / f"{t}.csv", keep_default_na=False, na_values=[""])
         for c in df.columns:  # real types, as a warehouse export would have them
             if c.endswith(("_at", "_date", "_since")):
                 df[c] = pd.to_datetime(df[c])

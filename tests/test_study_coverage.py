@@ -101,8 +101,8 @@ def _programme(tmp_path, dropped, name="prog"):
 
 
 def _forecast_lines(text):
-    from kapta_research.studies import list_studies   # every study, as new ones are added
-    names = "|".join(re.escape(s.name) for s in list_studies())
+    from kapta_research.studies import list_studies   # every study validate forecasts, whoever added it
+    names = "|".join(re.escape(st.name) for st in list_studies())
     return dict(re.findall(rf"^  ({names}): (.*)$", text, re.M))
 
 

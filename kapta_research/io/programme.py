@@ -29,6 +29,11 @@ __all__ = ["Programme", "ProgrammeError", "load_programme", "load_sample", "data
 READ_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
 
 
+def _empty_table(name: str) -> pd.DataFrame:
+    from ..schema import empty_column
+    return pd.DataFrame({c: empty_column(name, c) for c in TABLES[name]["columns"]})
+
+
 class ProgrammeError(DataError):
     """One or more problems in a programme's files.
 
@@ -56,7 +61,7 @@ class Programme:
 
     Attributes
     ----------
-    accounts, contacts, invitations, responses, followups, voc_interviews : DataFrame
+    accounts, contacts, invitations, responses, followups, voc_interviews, employees : DataFrame
         Canonical tables (absent tables are empty frames with the canonical
         columns).  Dates are ``datetime64``; ids are strings; ``ltr`` and the
         drivers are floats (missing = NaN).
@@ -120,6 +125,8 @@ class Programme:
     #: table -> canonical columns that came from the user's data (see :meth:`provided`); when a
     #: Programme is built directly from frames, tables with rows and their non-empty columns
     supplied: dict = field(default_factory=dict)
+    #: the optional employee NPS survey (last, with a default, so Programme(accounts=..., ...) still works)
+    employees: pd.DataFrame = field(default_factory=lambda: _empty_table("employees"))
 
     def __post_init__(self):
         if not self.supplied:  # built by hand (e.g. from simulate): a table with rows counts as given

@@ -134,7 +134,8 @@ def _grid(path: Path, *, encoding, delimiter, sheet, skip_rows: int) -> pd.DataF
         raise DataError(f"no sheet {sheet!r} in the workbook{did_you_mean(sheet, sheets)}; its sheets: "
                         f"{', '.join(map(repr, sheets))}", file=str(path))
     # openpyxl reports the used range from A1, so blank leading rows are kept and row numbers stay right
-    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=str)
+    grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=str, keep_default_na=False,
+                         na_values=NA_VALUES)  # the same missing-value words as CSV
     return grid.iloc[skip_rows:]
 
 

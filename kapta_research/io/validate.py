@@ -251,6 +251,8 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
             for d in DRIVERS:
                 if d in df:
                     df[d] = _parse_number(df, d, problems, low=d_lo, high=d_hi, integer=True)
+        if name == "employees":
+            _check_employees(df, problems)
         if name == "contacts":
             role = df["role"].astype("string").str.strip().str.lower().str.replace(" ", "_")
             bad = role.notna() & ~role.isin(ROLES)
@@ -281,6 +283,28 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
         _check_reference(out["followups"], "response_id", set(out["responses"]["response_id"].dropna()),
                          "responses", problems)
     return out, problems
+
+
+def _check_employees(df, problems) -> None:
+    """The employee NPS survey: ids and teams present, 0-10 whole scores, one answer per employee and wave."""
+    src = df.attrs.get("source")
+    for col, what in (("employee_id", "employee ids are missing"), ("team", "teams are missing")):
+        vals = df[col].astype("string").str.strip()
+        df[col] = vals.astype(object).where(vals.notna() & (vals != ""), None)
+        miss = df[col].isna()
+        if miss.any():
+            problems.append(DataError(f"{what} (every employee answer needs one)", file=src, column=col,
+                                      rows=_rows(df, miss)))
+    df["ltr"] = _parse_number(df, "ltr", problems, low=0, high=10, integer=True)
+    keys = ["employee_id"]
+    if "wave" in df:
+        df["wave"] = _parse_number(df, "wave", problems, low=1, high=10_000, integer=True)
+        keys.append("wave")
+    dup = df.duplicated(keys, keep=False) & df["employee_id"].notna()
+    if dup.any():
+        problems.append(DataError(f"one answer per employee{' and wave' if len(keys) > 1 else ''}: duplicates found",
+                                  file=src, column="employee_id", rows=_rows(df, dup),
+                                  values=list(df["employee_id"][dup])))
 
 
 def _check_consistency(raw: dict, out: dict, problems: list) -> None:

@@ -122,7 +122,7 @@ from .._validation import check_int
 from ..schema import DRIVERS, ROLES
 from ._streams import component_rng
 from ._feedback import comment_truth_file, simulate_comments
-from ._operations import simulate_followups, simulate_voc
+from ._operations import simulate_employees, simulate_followups, simulate_voc
 
 __all__ = ["Truth", "simulate_programme", "write_programme", "CATEGORIES",
            "BETA_DETRACTOR_TO_PASSIVE", "BETA_PASSIVE_TO_PROMOTER", "CHURN_COEFS"]
@@ -263,7 +263,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     -------
     tables : dict of str to DataFrame
         ``accounts``, ``contacts``, ``invitations``, ``responses``,
-        ``followups``, ``voc_interviews`` in the canonical schema.
+        ``followups``, ``voc_interviews``, ``employees`` in the canonical schema.
     truth : Truth
         The parameters that generated the data, plus ``truth.latent``: a
         DataFrame (account_id, wave, quality, the latent level of every
@@ -274,7 +274,7 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
     >>> from kapta_research.simulate import simulate_programme
     >>> tables, truth = simulate_programme(seed=1, n_accounts=40)
     >>> sorted(tables)
-    ['accounts', 'contacts', 'followups', 'invitations', 'responses', 'voc_interviews']
+    ['accounts', 'contacts', 'employees', 'followups', 'invitations', 'responses', 'voc_interviews']
     >>> truth.top_driver_passive_to_promoter
     'leading_edge'
     """
@@ -478,9 +478,11 @@ def simulate_programme(*, seed: int = 0, n_accounts: int = 300, n_waves: int = 8
         block["engagement"] = engagement
         lat.append(pd.DataFrame(block))
     truth.latent = pd.concat(lat, ignore_index=True)
+    employees = simulate_employees(accounts, truth.latent, component_rng(seed, "employees"), n_waves=n_waves)
 
     tables = {"accounts": accounts, "contacts": contacts, "invitations": invitations,
-              "responses": responses, "followups": followups, "voc_interviews": voc_interviews}
+              "responses": responses, "followups": followups, "voc_interviews": voc_interviews,
+              "employees": employees}
     return tables, truth
 
 

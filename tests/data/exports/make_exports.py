@@ -60,7 +60,8 @@ FREQUENCY7 = ["Never", "Rarely", "Occasionally", "Sometimes", "Often", "Usually"
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 #: The other tables of a survey-export fixture: the sample's, and followups with the export's response ids.
 SURVEY_ONLY_REST = "".join(f"  {t}: {REL_SAMPLE}/{t}.csv\n" for t in ("accounts", "contacts", "invitations")) + \
-    f"  followups: followups.csv\n  voc_interviews: {REL_SAMPLE}/voc_interviews.csv\n"
+    f"  followups: followups.csv\n  voc_interviews: {REL_SAMPLE}/voc_interviews.csv\n" + \
+    f"  employees: {REL_SAMPLE}/employees.csv\n"
 
 
 def read(table: str) -> pd.DataFrame:
@@ -300,6 +301,7 @@ tables:
   responses: responses.csv
   followups: {REL_SAMPLE}/followups.csv
   voc_interviews: voc_interviews.csv
+  employees: {REL_SAMPLE}/employees.csv
 """)
     return id18
 
@@ -345,6 +347,7 @@ tables:
   responses: {REL_SAMPLE}/responses.csv
   followups: {REL_SAMPLE}/followups.csv
   voc_interviews: {REL_SAMPLE}/voc_interviews.csv
+  employees: {REL_SAMPLE}/employees.csv
 """)
 
 
