@@ -237,6 +237,24 @@ def test_salesforce_report_footer_currency_and_european_decimals(tmp_path):
     assert load_programme(p).load_notes == {}
 
 
+def test_a_salesforce_footer_split_over_cells_is_still_a_footer(tmp_path):
+    # new-user trial: a re-saved report whose copyright line lost its quotes became an account
+    # "Copyright (c) 2000-2026 salesforce.com" named "inc. All rights reserved."
+    report = ('"Account ID","Segment","Annual Revenue"\n"A1","E","$1,200,000.00"\n"A2","S","USD 950.50"\n'
+              '"Grand Totals (2 records)"\n'
+              'Copyright (c) 2000-2026 salesforce.com, inc. All rights reserved.\n')
+    p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: {file: a.csv, format: salesforce_report, "
+                  "columns: {Account ID: account_id, Segment: segment, Annual Revenue: annual_value}}\n",
+                  r__csv=RESPONSES, a__csv=report)
+    prog = load_programme(p)
+    assert prog.accounts["account_id"].tolist() == ["A1", "A2"]
+    (tmp_path / "plain").mkdir()
+    plain = programme(tmp_path / "plain", "tables:\n  responses: r.csv\n  accounts: a.csv\n", r__csv=RESPONSES,
+                      a__csv=ACCOUNTS + "\nCopyright (c) 2026 Example, inc. All rights reserved.\n")
+    with pytest.raises(ProgrammeError, match=r"a\.csv: rows are a report footer, not data"):
+        load_programme(plain)
+
+
 def test_a_bad_amount_is_reported_as_written(tmp_path):
     report = '"Account ID","Segment","Annual Revenue"\n"A1","E","$1,200,000.00"\n"A2","S","about a million"\n'
     p = programme(tmp_path, "tables:\n  responses: r.csv\n  accounts: {file: a.csv, format: salesforce_report, "

@@ -129,7 +129,10 @@ def is_footer(values: pd.DataFrame) -> pd.Series:
     "Gesamtsummen (300 Datensätze)", "Totaux généraux", "Vertrouwelijke
     informatie", "Copyright ...") or, in a table of two or more columns, when
     it comes after the last row with two or more filled cells: whatever its
-    wording, such a row cannot be a record of the table.
+    wording, such a row cannot be a record of the table.  Rows at the end of the
+    table whose first filled cell starts with a footer word are footers even
+    when the line was split over several cells (an unquoted comma in
+    "Copyright (c) ..., inc.").
 
     Examples
     --------
@@ -137,17 +140,31 @@ def is_footer(values: pd.DataFrame) -> pd.Series:
     ...                      "segment": ["E", None, "S", None, None]})
     >>> is_footer(rows).tolist()
     [False, True, False, True, True]
+    >>> split = pd.DataFrame({"id": ["A1", "Copyright (c) 2000-2026 x"], "name": ["N", "inc. All rights reserved."]})
+    >>> is_footer(split).tolist()
+    [False, True]
     """
     text = single_cell_text(values)
     one = text.notna().to_numpy()
     out = pd.Series(False, index=values.index)
-    if not one.any():
-        return out
-    out[one] = text[one].str.match(_FOOTER).to_numpy()
-    if values.shape[1] > 1:
+    if one.any():
+        out[one] = text[one].str.match(_FOOTER).to_numpy()
+    if values.shape[1] > 1 and len(values):
         data = np.flatnonzero(values.notna().sum(axis=1).to_numpy() >= 2)
         if len(data):
-            out[one & (np.arange(len(values)) > data[-1])] = True
+            if one.any():
+                out[one & (np.arange(len(values)) > data[-1])] = True
+        # A footer line split over cells (an unquoted "Copyright (c) 2000-2026 x, inc. All
+        # rights reserved." re-saved as CSV): trailing rows whose first filled cell starts
+        # with a footer word are footers too; the scan stops at the last real record.
+        first = values.bfill(axis=1).iloc[:, 0]
+        starts = first.astype("string").str.match(_FOOTER).fillna(False).to_numpy(bool)
+        for i in range(len(values) - 1, -1, -1):
+            if values.iloc[i].isna().all() or out.iloc[i]:
+                continue
+            if not starts[i]:
+                break
+            out.iloc[i] = True
     return out
 
 
