@@ -85,3 +85,15 @@ def test_sentiment_bad_input(sample):
         sentiment(pd.DataFrame({"comment": [None, ""]}))
     with pytest.raises(ParameterError, match="The 'scores' parameter of sentiment_by"):
         sentiment_by(r, r, by="segment")
+
+
+def test_sentiment_by_hides_small_groups_and_their_complement(sample):
+    """A segment of two accounts is suppressed, and so is the smallest other one (else total minus shown)."""
+    r = sample.respondents()
+    s = sentiment(r)
+    tiny = r.loc[s.index, "account_id"].drop_duplicates().iloc[:2]
+    r.loc[r["account_id"].isin(tiny), "segment"] = "Tiny"
+    t = sentiment_by(r, s, by="segment", cluster="account_id")
+    hidden = t[t["suppressed"]].drop_duplicates("segment")
+    assert "Tiny" in set(hidden["segment"]) and len(hidden) == 2
+    assert t.loc[t["suppressed"], ["n", "share", "ci_low"]].isna().all().all()

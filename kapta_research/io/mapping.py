@@ -13,7 +13,7 @@ from .._validation import row_labels
 from ..errors import DataError
 from ..schema import DRIVERS, NUMBER_COLUMNS
 from .config import MISSING_LABEL
-from .formats import PERSONAL_EXPORT_COLUMNS, PRESETS, norm_label, parse_amounts
+from .formats import PERSONAL_EXPORT_COLUMNS, PRESETS, export_person_names, norm_label, parse_amounts
 
 
 def _resolve(key: str, df: pd.DataFrame, aliases: dict) -> str | None:
@@ -68,6 +68,9 @@ def apply_spec(raw, spec, problems: list) -> pd.DataFrame:
     df = df.drop(columns=clash).rename(columns=rename)
     if spec.format != "plain":
         personal = [c for c in df.columns if norm_label(c) in PERSONAL_EXPORT_COLUMNS]
+        # the recipients' names leave the table but stay known to the comment scrubber
+        # (Programme.person_names, never written to tables/)
+        attrs["person_names"] = export_person_names(df, personal)
         df = df.drop(columns=personal)
     attrs["export_columns"] = {canonical: str(col) for col, canonical in rename.items() if str(col) != canonical}
     df.attrs = attrs

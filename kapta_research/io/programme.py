@@ -129,6 +129,10 @@ class Programme:
     employees: pd.DataFrame = field(default_factory=lambda: _empty_table("employees"))
     #: the engine that read the data and its version ("duckdb 2.0.0", "pyspark 4.3.0"); "" for pandas
     engine: str = ""
+    #: person names an export carried in columns the loader drops (Qualtrics RecipientFirstName /
+    #: RecipientLastName, SurveyMonkey First Name / Last Name): kept only so that comment
+    #: scrubbing can remove them; never written to a table
+    person_names: tuple = ()
 
     def __post_init__(self):
         if not self.supplied:  # built by hand (e.g. from simulate): a table with rows counts as given
@@ -390,9 +394,10 @@ def load_programme(location) -> Programme:
         if t in raw and "file_rows" in raw[t].attrs:
             df.attrs["file_rows"] = raw[t].attrs["file_rows"]
     supplied = {t: frozenset(c for c in df.columns if c in TABLES[t]["columns"]) for t, df in raw.items()}
+    person_names = tuple(dict.fromkeys(n for df in raw.values() for n in df.attrs.get("person_names", ())))
     drivers = [d for d in drivers if d in supplied["responses"]]
     return Programme(**tables, name=name, drivers=drivers, supplied=supplied, load_notes=notes,
-                     dropped_rows=dropped, wave_labels=wave_labels,
+                     dropped_rows=dropped, wave_labels=wave_labels, person_names=person_names,
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
                      data_hash=engine_hash or data_hash([*files, *map(str, cfg_files)]),

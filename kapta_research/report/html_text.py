@@ -101,8 +101,8 @@ def quotes_html(quotes: pd.DataFrame) -> str:
         items = "".join(f"<li><em>{html.escape(str(r['category']).capitalize())}:</em> "
                         f"“{html.escape(r['quote'])}”</li>" for _, r in g.iterrows())
         parts.append(f"<p class='kr-caption'><strong>{html.escape(_theme(theme))}</strong></p><ul>{items}</ul>")
-    return ("<div class='kr-block'>" + "".join(parts) + "<p class='kr-note'>E-mail addresses, phone numbers and "
-            "the names of contacts and account managers are replaced by placeholders.</p></div>")
+    return ("<div class='kr-block'>" + "".join(parts) + "<p class='kr-note'>Scrubbing as stated on the title "
+            "page (e-mails, phone numbers and known or cued person names replaced by placeholders).</p></div>")
 
 
 def nmf_table_html(summary: pd.DataFrame, *, confidence=0.95) -> str:

@@ -4,7 +4,7 @@ Truth
 -----
 Who comments
     A response carries a comment with probability 0.38.  Of the comments,
-    4 % are "blank-like" (``-``, ``n/a``, ``No comment``), 3 % are written in
+    4 % are "blank-like" (``-``, ``none``, ``No comment``), 3 % are written in
     another language (German, French, Spanish or Dutch; out of scope for the
     English-only text methods) and the rest are English.
 Themes (:data:`THEMES`)
@@ -119,7 +119,8 @@ FILLER = ("We have been a customer since 2019.", "Thanks for asking.", "Happy to
           "Speaking for my department.", "We run it in three countries.", "Answering on behalf of my team.")
 NEUTRAL_REMARKS = ("Nothing special to report.", "It is fine.", "As expected.", "About the same as last year.",
                    "We use it every day.", "Mixed feelings overall.")
-BLANK_LIKE = ("-", "n/a", "No comment", "none", ".")
+#: Not "n/a" / "N/A": CSV readers take those for missing values, spreadsheets do not.
+BLANK_LIKE = ("-", "nothing to add", "No comment", "none", ".")
 FOREIGN = (("de", "Der Preis ist viel zu hoch und die Rechnungen sind oft falsch."),
            ("de", "Wir sind sehr zufrieden mit dem Team und der Zusammenarbeit."),
            ("fr", "Le service est très bon mais le prix est trop élevé pour nous."),

@@ -37,7 +37,7 @@ from .._compare import compare
 from .._result import Result
 from .._validation import check_columns, check_confidence, check_dataframe, check_int, check_numeric
 from ..errors import DataError, ParameterError
-from ..nps import nps
+from ..nps import _suppression, nps, protect_groups
 from ..stats import clustered, resample
 from .themes import Themes, share_interval
 
@@ -185,14 +185,17 @@ def theme_impact(data, memberships, *, outcome="ltr", cluster="account_id", conf
 
 
 def _shares(theme, y, code, groups, *, confidence, min_n, min_accounts) -> list[dict]:
+    """Share per category; the suppression rule of nps() with complementary suppression (nps.protect_groups)."""
     out = []
-    for cat, value in zip(rules.CATEGORIES, (-1.0, 0.0, 1.0)):
-        sel = code == value
+    sels = [code == value for value in (-1.0, 0.0, 1.0)]
+    subsets = [pd.DataFrame({"_g": groups[sel] if groups is not None else np.arange(int(sel.sum()))})
+               for sel in sels]
+    reasons = [_suppression(len(sub), int(sub["_g"].nunique()) if groups is not None else None, min_n=min_n,
+                            min_accounts=min_accounts) for sub in subsets]
+    reasons = protect_groups(subsets, reasons, clustered=groups is not None, min_n=min_n, min_accounts=min_accounts)
+    for cat, sel, reason in zip(rules.CATEGORIES, sels, reasons):
         n = int(sel.sum())
         g = groups[sel] if groups is not None else None
-        n_cl = int(pd.unique(g).size) if g is not None else n
-        reason = (f"fewer than {min_n} responses" if n < min_n else
-                  f"fewer than {min_accounts} accounts" if g is not None and n_cl < min_accounts else None)
         if reason:
             out.append(dict(theme=theme, category=cat, suppressed=True, suppressed_reason=reason))
             continue

@@ -10,6 +10,15 @@ Scrubbing (:func:`scrub_pii`)
       extra ``names`` -> ``[name]``;
     * optionally (``account_names=True``) the programme's account names ->
       ``[account]``.
+    * the person names an export carried in columns the loader drops
+      (``Programme.person_names``: Qualtrics recipient / SurveyMonkey
+      first and last names);
+    * when the programme knows no contact names at all (no ``contacts.name``),
+      also any capitalised words or ``Word 00123``-like tokens after a
+      greeting or credit cue ("Thanks to", "Say hello to", "Regards,",
+      "ask for", "spoke with", ...) and any ``Contact 00123`` token
+      (:data:`PERSON_CUE`), since the contacts the comments name may not be
+      respondents.  :func:`scrub_description` words what was done.
     Names are replaced longest first, whole words only, ignoring case for
     full names.  Scrubbing errs on the side of removing: a contact called
     "Will" blanks the word "Will" at the start of a sentence.
@@ -33,10 +42,17 @@ from .._validation import check_bool, check_columns, check_int
 from ..errors import ParameterError
 from .impact import _check_memberships
 
-__all__ = ["scrub_pii", "quotes", "EMAIL", "PHONE"]
+__all__ = ["scrub_pii", "scrub_description", "quotes", "EMAIL", "PHONE", "PERSON_CUE"]
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE = re.compile(r"(?<![\w])\+?\d(?:[\s().-]*\d){6,}(?![\w])")
+_CAP = r"(?:[A-Z][\w'-]*|\d{3,})"
+#: a person named after a cue word, for programmes without contact names (see module docs)
+PERSON_CUE = re.compile(
+    r"(?P<cue>\b(?:[Tt]hanks? (?:you )?to|[Tt]hank(?:s| you)?,?|[Hh]ello to|[Hh]i to|[Rr]egards,?|[Cc]heers,?"
+    r"|[Bb]est,|[Ss]incerely,?|[Aa]sk(?:ed)? for|[Ss]p(?:o|ea)ke? (?:to|with)|[Tt]alk(?:ed)? (?:to|with)"
+    r"|[Ww]orking with|[Cc]redit to) )" + rf"(?P<name>{_CAP}(?: {_CAP}){{0,2}})"
+    r"|\b[Cc]ontact \d{3,}\b")
 
 
 def _name_pattern(names) -> re.Pattern | None:
@@ -92,6 +108,8 @@ def scrub_pii(texts, *, programme=None, names=(), account_names=False) -> pd.Ser
             people += programme.accounts["account_manager"].dropna().astype(str).tolist()
         if account_names and "account_name" in programme.accounts:
             accounts = programme.accounts["account_name"].dropna().astype(str).tolist()
+        people += list(getattr(programme, "person_names", ()))
+    cue = _knows_no_contact_names(programme)
     pat = _name_pattern(people)
     acc = _name_pattern(accounts)
 
@@ -102,10 +120,45 @@ def scrub_pii(texts, *, programme=None, names=(), account_names=False) -> pd.Ser
         t = PHONE.sub("[phone]", t)
         if acc is not None:
             t = acc.sub("[account]", t)
+        if cue:  # before the known names, so that "Contact 00148" goes whole, not as "[name] 00148"
+            t = PERSON_CUE.sub(lambda m: f"{m['cue']}[name]" if m["cue"] else "[name]", t)
         if pat is not None:
             t = pat.sub("[name]", t)
         return t
     return s.map(one)
+
+
+def _knows_no_contact_names(programme) -> bool:
+    return programme is not None and (
+        "name" not in programme.contacts or not programme.contacts["name"].notna().any())
+
+
+def scrub_description(programme=None, *, account_names=False) -> str:
+    """What :func:`scrub_pii` removes for ``programme``, in words for the report.
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> scrub_description(kr.load_sample())
+    'e-mails, phone numbers and the names of contacts and account managers replaced by placeholders'
+    """
+    what = ["e-mails", "phone numbers"]
+    if programme is None:
+        return "e-mails and phone numbers replaced by placeholders (no names known)"
+    known = []
+    if not _knows_no_contact_names(programme):
+        known.append("contacts")
+    elif getattr(programme, "person_names", ()):
+        known.append("respondents (from the export's name columns)")
+    if "account_manager" in programme.accounts and programme.accounts["account_manager"].notna().any():
+        known.append("account managers")
+    names = "the names of " + " and ".join(known) if known else ""
+    if _knows_no_contact_names(programme):
+        cue = "capitalised names after cues such as 'Thanks to' or 'Regards' (no contacts table with names)"
+        names = f"{names}, and {cue}" if names else cue
+    if account_names:
+        names += ", and account names"
+    return ", ".join(what) + " and " + names + " replaced by placeholders"
 
 
 def quotes(data, memberships, *, per_theme=3, by="category", programme=None, text="comment", outcome="ltr",

@@ -29,6 +29,7 @@ import pandas as pd
 from .._validation import check_choice, check_columns, check_confidence, check_int
 from ..errors import DataError, ParameterError
 from ._prepare import prepare_comments
+from ..nps import _suppression, protect_groups
 from .themes import share_interval
 
 __all__ = ["B2B_LEXICON", "SENTIMENT_LABELS", "sentiment", "sentiment_by", "sentiment_label"]
@@ -122,7 +123,9 @@ def sentiment_by(data, scores, *, by, cluster="account_id", confidence=0.95, min
     cluster : str or None
     confidence : float
     min_n, min_accounts : int
-        Groups with fewer comments (or accounts) are suppressed: no numbers.
+        Groups with fewer comments (or accounts) are suppressed: no numbers;
+        so are the smallest others when the hidden ones could be derived
+        (:func:`kapta_research.nps.protect_groups`).
 
     Returns
     -------
@@ -156,11 +159,14 @@ def sentiment_by(data, scores, *, by, cluster="account_id", confidence=0.95, min
     frame = data.loc[scores.index, [by] + ([cluster] if cluster else [])].copy()
     frame["_label"] = scores["label"].to_numpy()
     rows = []
-    for key, g in frame.groupby(by, sort=True, dropna=False):
+    groups = list(frame.groupby(by, sort=True, dropna=False))
+    subsets = [g.assign(_g=g[cluster].astype(str)) if cluster else g for _, g in groups]
+    # the suppression rule of nps(), with complementary suppression (a hidden group cannot be derived)
+    reasons = [_suppression(len(g), int(g["_g"].nunique()) if cluster else None, min_n=min_n,
+                            min_accounts=min_accounts) for g in subsets]
+    reasons = protect_groups(subsets, reasons, clustered=bool(cluster), min_n=min_n, min_accounts=min_accounts)
+    for (key, g), reason in zip(groups, reasons):
         n = len(g)
-        n_cl = int(g[cluster].nunique()) if cluster else None
-        reason = (f"fewer than {min_n} comments" if n < min_n else
-                  f"fewer than {min_accounts} accounts" if cluster and n_cl < min_accounts else None)
         for label in SENTIMENT_LABELS:
             if reason:
                 rows.append({by: key, "label": label, "suppressed": True, "suppressed_reason": reason})

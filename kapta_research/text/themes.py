@@ -7,7 +7,7 @@ import pandas as pd
 from .._result import Result
 from .._validation import check_choice, check_columns, check_confidence, check_int, check_random_state
 from ..errors import DataError, ParameterError
-from ..stats import clustered, design, intervals
+from ..stats import proportion
 from ._dictionary import check_dictionary, match_dictionary, top_terms
 from ._nmf import fit_nmf
 from ._prepare import prepare_comments
@@ -18,13 +18,10 @@ THEME_METHODS = ("dictionary", "nmf")
 
 
 def share_interval(y, *, cluster=None, confidence=0.95) -> tuple[float, float, float, int]:
-    """Share of ``y`` (0/1) with a Wilson interval on the effective n; ``(share, low, high, n_clusters)``.
+    """``(share, ci_low, ci_high, n_clusters)`` of 0/1 ``y``: :func:`kapta_research.stats.proportion.share_interval`.
 
-    With ``cluster`` the effective n is that of
-    :func:`kapta_research.stats.design.interval_n` (cluster-robust variance,
-    design effect floored at 1, the t(G − 1) correction, the worst case when
-    every row has the same value) -- the rule of
-    :func:`kapta_research.metrics.response_rates`.  One cluster gives no interval.
+    The cluster-robust Wilson interval on the effective n (the one rule for rates
+    and shares); one cluster gives no interval.
 
     Examples
     --------
@@ -32,22 +29,8 @@ def share_interval(y, *, cluster=None, confidence=0.95) -> tuple[float, float, f
     >>> round(s, 3), g, bool(lo < s < hi)
     (0.333, 3, True)
     """
-    y = np.asarray(y, dtype=float)
-    n = len(y)
-    if n == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    if cluster is None:
-        p = float(y.mean())
-        lo, hi = intervals.wilson_interval(p * n, n, confidence=confidence)
-        return p, float(lo), float(hi), n
-    r = clustered.ratio_mean_variance(y, cluster=cluster)
-    if r.n_clusters < 2:
-        return r.estimate, float("nan"), float("nan"), r.n_clusters
-    codes, G = clustered.cluster_codes(cluster)
-    n_eff = design.interval_n(n, r.variance, r.estimate * (1 - r.estimate), n_clusters=G, confidence=confidence,
-                              worst_case=design.worst_case_design_effect(np.ones(n), codes, G))
-    lo, hi = intervals.wilson_interval(r.estimate * n_eff, n_eff, confidence=confidence)
-    return r.estimate, float(lo), float(hi), G
+    r = proportion.share_interval(y, cluster=cluster, confidence=confidence)
+    return r["estimate"], r["ci_low"], r["ci_high"], r["n_clusters"]
 
 
 class Themes(Result):

@@ -103,6 +103,11 @@ def text_findings(*, scope, themes=None, shares=None, difference=None, points=No
     return out
 
 
+def _scrubbed(programme, parameters) -> str:
+    from ...text.quotes import scrub_description
+    return scrub_description(programme, account_names=bool(parameters.get("scrub_account_names", False)))
+
+
 def text_scope_lines(programme, responses: pd.DataFrame, parameters: dict, scope=None) -> list[str]:
     """Scope of the comments study for its title page (no personal data)."""
     lines = [f"Programme: {programme.name}",
@@ -116,5 +121,5 @@ def text_scope_lines(programme, responses: pd.DataFrame, parameters: dict, scope
                  f"groups with fewer than {parameters.get('min_n', 5)} comments or "
                  f"{parameters.get('min_accounts', 3)} accounts suppressed")
     lines.append("Themes: shipped B2B dictionary (stems, negation); sentiment: VADER with a B2B supplement; "
-                 "e-mails, phone numbers and names removed before any analysis")
+                 + _scrubbed(programme, parameters) + " before any analysis")
     return lines
