@@ -291,3 +291,19 @@ def test_churn_cut_with_too_few_churners(sample_nps):
         quadrants(sample_nps, loyalty_cut="churn", snapshots=snaps)
     with pytest.raises(ParameterError, match=r"loyalty_cut='churn' needs past snapshots"):
         quadrants(sample_nps, loyalty_cut="churn")
+
+
+def test_findings_word_single_voice_share_with_interval_and_bound_cautiously():
+    # reviewer: the single-voice share had no interval or n; "differ no more than chance" overclaimed
+    from kapta_research.report.findings.accounts import _coverage_sentences, _shrink_sentence
+    cov = pd.DataFrame([{"n_accounts": 40, "n_heard": 30, "heard_share": 0.75, "heard_share_ci_low": 0.6,
+                         "heard_share_ci_high": 0.86, "dm_heard_share": 0.5, "dm_heard_share_ci_low": 0.33,
+                         "dm_heard_share_ci_high": 0.67, "single_voice_share": 0.4,
+                         "single_voice_share_ci_low": 0.25, "single_voice_share_ci_high": 0.57,
+                         "revenue_coverage": 0.8, "ci_low": 0.7, "ci_high": 0.9}])
+    text = " ".join(_coverage_sentences(cov, 0.95, 0.25, [8]))
+    assert "40 % of the 30 accounts heard were heard from one voice only (25 % to 57 %" in text
+    ov = pd.DataFrame([{"concentration": 1e6, "at_bound": True, "n_thin": 5, "n_accounts": 40,
+                        "prior_pct_detractors": 25, "prior_pct_passives": 35, "prior_pct_promoters": 40}])
+    s = _shrink_sentence(ov)
+    assert "cannot show that the accounts differ more than chance" in s and "differ no more" not in s
