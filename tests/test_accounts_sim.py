@@ -107,3 +107,33 @@ def test_categories_recover_the_simulated_latent_categories():
     # recover all of them; the probabilities are calibrated against the rule (test above).
     assert agree >= baseline + 0.08 and agree >= 0.55
     assert recall["Stalker"] >= 0.45 and recall["Opponent"] >= 0.3 and recall["Ambassador"] >= 0.45
+
+
+def test_coverage_when_account_size_is_linked_to_the_score():
+    # the reviewer's stress case: big accounts are happier than thin ones (true mix drifts from
+    # 35/35/30 % at n = 1 to 15/35/50 % at n = 20), but the prior is one mix for all accounts.
+    # 100 programmes of 60 accounts, 1-20 answers each.  The joint fit of alpha weighs accounts by
+    # information rather than by answers, yet a single prior cannot follow the size-score link:
+    # thin accounts are shrunk toward a mix partly set by big ones.  Documented limitation
+    # (accounts/_prior.py "Limitations"); this test records the coverage, it does not hide it.
+    rng = np.random.default_rng(7)
+    rows = []
+    for k in range(100):
+        n = rng.integers(1, 21, size=N_ACCOUNTS)
+        f = (n - 1) / 19
+        m = np.c_[0.35 - 0.20 * f, np.full_like(f, 0.35), 0.30 + 0.20 * f]
+        p = np.array([rng.dirichlet(ALPHA0 * mi) for mi in m])
+        cat = [rng.choice(3, size=c, p=pa) for pa, c in zip(p, n)]
+        df = pd.DataFrame({"account_id": np.repeat([f"A{i:03d}" for i in range(N_ACCOUNTS)], n),
+                           "ltr": SCORE[np.concatenate(cat)]})
+        s = account_nps(df, random_state=k).summary
+        rows.append(s.assign(true_nps=100 * (p[:, 2] - p[:, 0])))
+    s = pd.concat(rows, ignore_index=True)
+    covered = (s["ci_low"] <= s["true_nps"]) & (s["true_nps"] <= s["ci_high"])
+    thin = s["n"] <= 3
+    print(f"size-linked coverage: all {covered.mean():.3f}, n<=3 {covered[thin].mean():.3f} "
+          f"({int(thin.sum())} accounts), n>15 {covered[s['n'] > 15].mean():.3f}")
+    # measured (joint alpha fit, 6 000 accounts): 0.941 overall, 0.920 for n <= 3 (921 accounts),
+    # 0.949 for n > 15 -- thin accounts under-cover the nominal 0.95 but stay above 0.90 here
+    assert covered.mean() >= 0.90
+    assert covered[thin].mean() >= 0.88

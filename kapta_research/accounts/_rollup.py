@@ -296,12 +296,12 @@ def account_nps(data, *, outcome="ltr", account="account_id", rollup="pooled", r
     >>> round(res.prior_concentration, 2), res.n_accounts
     (5.4, 259)
 
-    An account heard from once, by a detractor: raw −100, shrunk to about −3
+    An account heard from once, by a detractor: raw −100, shrunk to about −7
     with a posterior interval that says how little one answer tells.
 
     >>> one = res.summary[res.summary["n"] == 1].iloc[0]
     >>> one[["n", "nps", "nps_shrunk", "ci_low", "ci_high", "reliability"]].astype(float).round(1).tolist()
-    [1.0, -100.0, -2.6, -60.0, 57.2, 0.2]
+    [1.0, -100.0, -6.7, -64.0, 53.9, 0.2]
     """
     func = "account_nps"
     check_dataframe(data, func=func)

@@ -193,12 +193,12 @@ def account_categories(accounts, *, rule=None, confidence=0.95, n_draws=2000, n_
     >>> cats = account_categories(account_nps(kr.load_sample().respondents()), n_boot=200)
     >>> cats.shares[["category", "n_accounts", "share", "ci_low", "ci_high"]].round(2)
                               category  n_accounts  share  ci_low  ci_high
-    0                       Ambassador          57   0.22    0.19     0.26
-    1                         Rational         157   0.51    0.47     0.55
-    2                       Ambivalent           4   0.09    0.08     0.10
-    3                          Stalker          24   0.09    0.06     0.11
-    4                         Opponent          17   0.09    0.07     0.12
-    5  Ambivalent + Stalker + Opponent          45   0.27    0.24     0.30
+    0                       Ambassador          54   0.21    0.18     0.25
+    1                         Rational         159   0.51    0.48     0.55
+    2                       Ambivalent           3   0.08    0.07     0.09
+    3                          Stalker          25   0.09    0.07     0.11
+    4                         Opponent          18   0.10    0.08     0.12
+    5  Ambivalent + Stalker + Opponent          46   0.27    0.25     0.30
     """
     func = "account_categories"
     rule = check_rule(rule, func=func)

@@ -196,10 +196,10 @@ def quadrants(accounts, *, loyalty="nps_shrunk", value="annual_value", loyalty_c
     >>> q = quadrants(account_nps(kr.load_sample().respondents()))
     >>> q.counts[["quadrant", "n_accounts", "mean_probability"]].round(2)
       quadrant  n_accounts  mean_probability
-    0       Q1          78              0.88
-    1       Q2          52              0.73
-    2       Q3          48              0.69
-    3       Q4          81              0.85
+    0       Q1          78              0.87
+    1       Q2          52              0.76
+    2       Q3          48              0.73
+    3       Q4          81              0.83
     """
     func = "quadrants"
     confidence = check_confidence(confidence, func=func)

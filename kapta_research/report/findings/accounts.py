@@ -31,8 +31,8 @@ def _shrink_sentence(overview: pd.DataFrame) -> str | None:
     o = overview.iloc[0]
     if pd.isna(o["concentration"]):
         return None
-    bound = (" The accounts differ no more than chance would make them, so every account is pulled to the "
-             "portfolio." if o["at_bound"] else "")
+    bound = (" The data cannot show that the accounts differ more than chance would make them, so every account "
+             "is pulled to the portfolio." if o["at_bound"] else "")
     return (f"{_n(o['n_thin'])} of {_n(o['n_accounts'])} accounts were heard from by at most two answers; an "
             f"account NPS from so few voices is mostly noise, so each account's mix is shrunk towards the "
             f"portfolio's (detractors {o['prior_pct_detractors']:.0f} %, passives {o['prior_pct_passives']:.0f} %, "
@@ -52,7 +52,9 @@ def _coverage_sentences(coverage: pd.DataFrame, confidence, target, waves) -> li
            f"{_share(allrow['heard_share_ci_high'])})"
            + (f"; the decision maker was among the voices in {_share(allrow['dm_heard_share'])} of them "
               f"({_share(allrow['dm_heard_share_ci_low'])} to {_share(allrow['dm_heard_share_ci_high'])}) and "
-              f"{_share(allrow['single_voice_share'])} were heard from one voice only."
+              f"{_share(allrow['single_voice_share'])} of the {_n(allrow['n_heard'])} accounts heard were heard from "
+              f"one voice only ({_share(allrow['single_voice_share_ci_low'])} to "
+              f"{_share(allrow['single_voice_share_ci_high'])}; accounts are the unit, Wilson interval)."
               if pd.notna(allrow.get("dm_heard_share")) else ".")]
     verdict = ("below" if allrow["ci_high"] < target else "above" if allrow["ci_low"] > target
                else "not distinguishable from")
