@@ -47,7 +47,8 @@ def test_pdf_key_findings_with_intervals(run):
                      r"against \d+ % of promoters' \(\d+ % to \d+ %, n = [\d,]+\); comments that raise it come with "
                      r"an NPS \d+ points lower than the others \([−+]?\d+ vs [−+]?\d+, difference 95 % CI −\d+ to −\d+",
                      page1), page1
-    assert re.search(r"its detractor mentions account for \d+\.\d NPS points \(95 % CI \d+\.\d to \d+\.\d\)", page1)
+    assert re.search(r"NPS among commenters would be \d+\.\d points higher if the detractors who raise it were "
+                     r"passives \(95 % CI \d+\.\d to \d+\.\d; a what-if, not an effect\)", page1)
     assert re.search(r"\d+ comments in other languages were counted and left out: the methods are English-only", page1)
     assert "Negative comments are most common in" in page1
     text = _pdf_text(run)
@@ -61,7 +62,7 @@ def test_findings_numbers_come_from_the_saved_tables(run):
     pts = pd.read_csv(run / "tables" / "theme_detractor_points.csv").sort_values("points", ascending=False)
     top = pts.iloc[0]
     assert f"{top['theme'].replace('_', ' ').capitalize()} is raised in" in page1
-    assert f"account for {top['points']:.1f} NPS points (95 % CI {top['ci_low']:.1f} to {top['ci_high']:.1f})" in page1
+    assert f"would be {top['points']:.1f} points higher if the detractors who raise it were passives (95 % CI {top['ci_low']:.1f} to {top['ci_high']:.1f}; a what-if" in page1
 
 
 def test_no_personal_data_in_any_table_figure_or_pdf(run, sample):

@@ -290,3 +290,19 @@ def test_runs_with_the_network_blocked():
     res = subprocess.run([sys.executable, "-c", OFFLINE], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "offline ok" in res.stdout
+
+
+def test_sentiment_ranking_is_qualified_when_the_intervals_overlap():
+    # new-user trial: "most common in Public sector (43 %, 34–53 %) and least in SMB (36 %, 27–46 %)"
+    # ranked segments the intervals cannot separate
+    from kapta_research.report.findings.text import text_findings
+    scope = pd.DataFrame({"status": ["English comment (analysed)"], "n": [200]})
+
+    def sentiment(lo_high):
+        return pd.DataFrame({"segment": ["A", "B"], "label": ["negative", "negative"], "share": [0.43, 0.20],
+                             "ci_low": [0.34, 0.12], "ci_high": [0.53, lo_high], "n": [121, 90],
+                             "suppressed": [False, False]})
+    overlap = " ".join(text_findings(scope=scope, sentiment=sentiment(0.40)))
+    assert "most common in A (43 %" in overlap and "this ranking is not established by the data" in overlap
+    apart = " ".join(text_findings(scope=scope, sentiment=sentiment(0.30)))
+    assert "least in B" in apart and "not established" not in apart

@@ -48,8 +48,8 @@ def _theme_sentence(theme, shares, diff, points, *, confidence) -> str | None:
               f"{direction} than the others ({fmt_points(d['nps_mentioning'])} vs {fmt_points(d['nps_not_mentioning'])}, "
               f"difference {_conf(confidence)} {fmt_ci(d['ci_low'], d['ci_high'])}, {fmt_p(d['p_value'])}, "
               f"n = {_n(d['n_mentioning'])} vs {_n(d['n_not_mentioning'])}{verdict})")
-    s += (f", and its detractor mentions account for {p['points']:.1f} NPS points "
-          f"({_conf(confidence)} {p['ci_low']:.1f} to {p['ci_high']:.1f}).")
+    s += (f"; NPS among commenters would be {p['points']:.1f} points higher if the detractors who raise it "
+          f"were passives ({_conf(confidence)} {p['ci_low']:.1f} to {p['ci_high']:.1f}; a what-if, not an effect).")
     return s
 
 
@@ -95,7 +95,9 @@ def text_findings(*, scope, themes=None, shares=None, difference=None, points=No
             hi, lo = neg.loc[neg["share"].idxmax()], neg.loc[neg["share"].idxmin()]
             out.append(f"Negative comments are most common in {hi[segment]} ({_pct(hi['share'])}, {_conf(confidence)} "
                        f"{_pci(hi['ci_low'], hi['ci_high'])}, n = {_n(hi['n'])}) and least in {lo[segment]} "
-                       f"({_pct(lo['share'])}, {_pci(lo['ci_low'], lo['ci_high'])}, n = {_n(lo['n'])}).")
+                       f"({_pct(lo['share'])}, {_pci(lo['ci_low'], lo['ci_high'])}, n = {_n(lo['n'])})"
+                       + ("; the two intervals overlap, so this ranking is not established by the data."
+                          if hi["ci_low"] <= lo["ci_high"] else "."))
     other = (f"{_n(n_other)} comment{'s' if n_other != 1 else ''} in other languages "
              f"{'were' if n_other != 1 else 'was'} counted and left out: the methods are English-only."
              if n_other else "No comment was in another language.")
