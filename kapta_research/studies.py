@@ -293,6 +293,12 @@ def parse_cli_value(study: str | Study, name: str, text: str):
     typ = st.parameters[name].type
     if typ == "str":
         return text
+    if typ == "bool":  # YAML would also read yes/no/on/off; a study switch is only true or false
+        word = text.strip().lower()
+        if word not in ("true", "false"):
+            raise ParameterError(f"The {name!r} parameter of study {st.name} must be true or false. "
+                                 f"Got {text!r} instead.")
+        return word == "true"
     if typ.startswith("list[") and not text.strip().startswith("["):
         items = [t.strip() for t in text.split(",") if t.strip()]
         inner = typ[5:-1]

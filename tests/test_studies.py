@@ -53,3 +53,14 @@ def test_cli_values_are_parsed_to_declared_types():
     assert parse_cli_value("nps-overview", "title", "10") == "10"
     with pytest.raises(ParameterError, match="Unknown parameter 'x'"):
         parse_cli_value("nps-overview", "x", "1")
+
+
+def test_a_bool_parameter_on_the_command_line_is_true_or_false_only():
+    # new-user trial: `-p scrub_account_names yes` was read as true by YAML without a word
+    from kapta_research.errors import ParameterError
+    from kapta_research.studies import parse_cli_value
+    assert parse_cli_value("what-customers-say", "scrub_account_names", "True") is True
+    assert parse_cli_value("what-customers-say", "scrub_account_names", "false") is False
+    with pytest.raises(ParameterError, match=r"The 'scrub_account_names' parameter of study what-customers-say must "
+                                             r"be true or false\. Got 'yes' instead\."):
+        parse_cli_value("what-customers-say", "scrub_account_names", "yes")
