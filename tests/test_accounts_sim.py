@@ -37,7 +37,7 @@ def programmes():
         cat = [rng.choice(3, size=m, p=pa) for pa, m in zip(p, n)]
         df = pd.DataFrame({"account_id": np.repeat([f"A{i:03d}" for i in range(N_ACCOUNTS)], n),
                            "ltr": SCORE[np.concatenate(cat)]})
-        res = account_nps(df, n_draws=600, random_state=k)
+        res = account_nps(df)
         s = res.summary.assign(true_nps=100 * (p[:, 2] - p[:, 0]), true_det=p[:, 0], true_pro=p[:, 2])
         cats = account_categories(res, n_draws=300, n_boot=100, random_state=k)
         s["category"] = cats.summary["category"].to_numpy()
@@ -126,7 +126,7 @@ def test_coverage_when_account_size_is_linked_to_the_score():
         cat = [rng.choice(3, size=c, p=pa) for pa, c in zip(p, n)]
         df = pd.DataFrame({"account_id": np.repeat([f"A{i:03d}" for i in range(N_ACCOUNTS)], n),
                            "ltr": SCORE[np.concatenate(cat)]})
-        s = account_nps(df, random_state=k).summary
+        s = account_nps(df).summary
         rows.append(s.assign(true_nps=100 * (p[:, 2] - p[:, 0])))
     s = pd.concat(rows, ignore_index=True)
     covered = (s["ci_low"] <= s["true_nps"]) & (s["true_nps"] <= s["ci_high"])

@@ -28,7 +28,7 @@ import pandas as pd
 from .. import rules
 from .._result import Result
 from .._validation import (check_bool, check_choice, check_columns, check_confidence, check_dataframe,
-                           check_int, check_numeric, check_random_state, row_labels, source_of)
+                           check_numeric, row_labels, source_of)
 from ..errors import DataError, ParameterError
 from ..schema import DRIVERS, ROLES
 from ._prior import DirichletPrior, fit_dirichlet_prior, posterior_nps_interval
@@ -232,7 +232,7 @@ class AccountNPS(Result):
 
 
 def account_nps(data, *, outcome="ltr", account="account_id", rollup="pooled", role_weights=None,
-                shrink=True, confidence=0.95, n_draws=1000, random_state=0) -> AccountNPS:
+                shrink=True, confidence=0.95) -> AccountNPS:
     """NPS of every account under a roll-up, shrunk towards the portfolio (empirical Bayes).
 
     An account heard from once is not +100: its answers are combined with a
@@ -264,11 +264,6 @@ def account_nps(data, *, outcome="ltr", account="account_id", rollup="pooled", r
         ``reliability`` is NaN.
     confidence : float
         Level of the posterior (or score) interval.
-    n_draws : int
-        Monte Carlo draws per distinct posterior for the interval (>= 200; MC error about
-        ±0.5 points at the default 1000).
-    random_state : None, int or numpy Generator
-        Seed of the Monte Carlo interval.
 
     Returns
     -------
@@ -301,14 +296,12 @@ def account_nps(data, *, outcome="ltr", account="account_id", rollup="pooled", r
 
     >>> one = res.summary[res.summary["n"] == 1].iloc[0]
     >>> one[["n", "nps", "nps_shrunk", "ci_low", "ci_high", "reliability"]].astype(float).round(1).tolist()
-    [1.0, -100.0, -6.7, -64.0, 53.9, 0.2]
+    [1.0, -100.0, -6.7, -64.1, 53.4, 0.2]
     """
     func = "account_nps"
     check_dataframe(data, func=func)
     confidence = check_confidence(confidence, func=func)
     shrink = check_bool(shrink, name="shrink", func=func)
-    n_draws = check_int(n_draws, name="n_draws", func=func, low=200)
-    rng = check_random_state(random_state, func=func)
     if role_weights is not None and rollup != "role_weighted":
         raise ParameterError(f"The 'role_weights' parameter of {func} applies to rollup='role_weighted' only. "
                              f"Got rollup={rollup!r}.")
@@ -353,7 +346,7 @@ def account_nps(data, *, outcome="ltr", account="account_id", rollup="pooled", r
     if shrink:
         prior = fit_dirichlet_prior(counts)
         post = prior.alpha[None, :] + counts
-        lo, hi = posterior_nps_interval(post, confidence=confidence, n_draws=n_draws, rng=rng)
+        lo, hi = posterior_nps_interval(post, confidence=confidence)
         out["nps_shrunk"] = 100 * (post[:, 2] - post[:, 0]) / post.sum(axis=1)
         out["ci_low"], out["ci_high"] = 100 * lo, 100 * hi
         out["reliability"] = n_eff / (n_eff + prior.concentration)
