@@ -331,11 +331,11 @@ def test_beta_gauss_rule_matches_scipy_and_survives_a_prior_at_its_bound():
     from scipy import special
     from kapta_research.accounts._prior import _beta_gauss_rule, nps_posterior_quantiles
     for a, b in [(0.3, 0.4), (2.5, 7.1), (0.5, 0.5), (1e-9, 0.6), (0.7, 1e-12), (40.0, 80.0)]:
-        x, w = _beta_gauss_rule(a, b, 16)
+        x, w = (r[0] for r in _beta_gauss_rule([a], [b], 16))
         y, v = special.roots_jacobi(16, b - 1, a - 1)
         assert np.sort(x) == pytest.approx(np.sort((1 + y) / 2), abs=1e-14)
         assert w[np.argsort(x)] == pytest.approx((v / v.sum())[np.argsort(y)], abs=1e-12)
-    x, w = _beta_gauss_rule(4e5, 6e5, 16)
+    x, w = (r[0] for r in _beta_gauss_rule([4e5], [6e5], 16))
     assert np.isfinite(w).all() and (w * x).sum() == pytest.approx(0.4, rel=1e-12)
     assert (w * x ** 2).sum() - (w * x).sum() ** 2 == pytest.approx(0.24 / (1e6 + 1), rel=1e-6)
     # a posterior that tight is normal: the quantile is mean + z * sd (Dirichlet moments)

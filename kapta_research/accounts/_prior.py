@@ -48,7 +48,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, linalg, optimize, special
+from scipy import integrate, optimize, special
 
 __all__ = ["DirichletPrior", "fit_dirichlet_prior", "posterior_nps_interval", "dirichlet_mix_draws", "nps_posterior_cdf",
            "nps_posterior_quantiles", "ALPHA_BOUNDS"]
@@ -200,31 +200,38 @@ def nps_posterior_cdf(t: float, alpha) -> float:
 QUADRATURE_NODES = 16
 
 
-def _beta_gauss_rule(a: float, b: float, k: int):
-    """Nodes on (0, 1) and weights (summing to 1) of the k-point Gauss rule for the ``Beta(a, b)`` weight.
+def _beta_gauss_rule(a, b, k: int):
+    """Nodes on (0, 1) and weights (summing to 1) of the k-point Gauss rule for each ``Beta(a, b)`` weight.
 
     Golub & Welsch (1969): the nodes are the eigenvalues of the Jacobi matrix of
     the monic Jacobi polynomials for the weight ``(1 − y)^α (1 + y)^β`` on
     (−1, 1) with ``α = b − 1``, ``β = a − 1``, mapped by ``x = (1 + y) / 2``; the
     weights are the squared first components of the eigenvectors.  Written out
     (rather than :func:`scipy.special.roots_jacobi`) because that routine
-    overflows for ``a + b`` above ~1 000 (a prior at its upper bound) and the
-    normalised rule needs no total mass.
+    overflows for ``a + b`` above ~1 000 (a prior at its upper bound), takes one
+    pair at a time, and the normalised rule needs no total mass.  ``a`` and
+    ``b`` are arrays of the same length (one rule per element); shapes ``(m, k)``.
     """
-    al, be = b - 1.0, a - 1.0
-    n = np.arange(1, k, dtype=float)
+    al = np.asarray(b, dtype=float)[:, None] - 1.0
+    be = np.asarray(a, dtype=float)[:, None] - 1.0
+    n = np.arange(1, k, dtype=float)[None, :]
     s = 2 * n + al + be
-    diag = np.empty(k)
-    diag[0] = (be - al) / (al + be + 2.0)
-    s_d = 2 * np.arange(1, k) + al + be
-    diag[1:] = (be ** 2 - al ** 2) / (s_d * (s_d + 2.0))
+    diag = np.empty((al.shape[0], k))
+    diag[:, :1] = (be - al) / (al + be + 2.0)
+    diag[:, 1:] = (be ** 2 - al ** 2) / (s * (s + 2.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         off2 = 4 * n * (n + al) * (n + be) * (n + al + be) / (s ** 2 * (s + 1.0) * (s - 1.0))
     if k > 1:   # n = 1 with the factor (1 + α + β) cancelled (it is 0 for α + β = −1, e.g. a = b = 1/2)
-        off2[0] = 4 * (1 + al) * (1 + be) / ((2 + al + be) ** 2 * (3 + al + be))
-    y, vec = linalg.eigh_tridiagonal(diag, np.sqrt(off2))
-    w = vec[0] ** 2
-    return (1.0 + y) / 2.0, w / w.sum()
+        off2[:, 0] = (4 * (1 + al) * (1 + be) / ((2 + al + be) ** 2 * (3 + al + be)))[:, 0]
+    jac = np.zeros((al.shape[0], k, k))
+    idx = np.arange(k)
+    jac[:, idx, idx] = diag
+    off = np.sqrt(off2)
+    jac[:, idx[:-1], idx[1:]] = off
+    jac[:, idx[1:], idx[:-1]] = off
+    y, vec = np.linalg.eigh(jac)
+    w = vec[:, 0, :] ** 2
+    return (1.0 + y) / 2.0, w / w.sum(axis=1, keepdims=True)
 
 
 def _jacobi_rule(a, b, k):
@@ -232,13 +239,10 @@ def _jacobi_rule(a, b, k):
 
     The rule integrates ``E g(B)`` exactly for polynomial ``g`` of degree < 2k, so
     it converges geometrically for smooth ``g`` whatever the endpoint
-    behaviour of the Beta density (accounts share few pairs).
+    behaviour of the Beta density.
     """
     pairs, inv = np.unique(np.column_stack([a, b]), axis=0, return_inverse=True)
-    nodes = np.empty((len(pairs), k))
-    weights = np.empty((len(pairs), k))
-    for i, (pa, pb) in enumerate(pairs):
-        nodes[i], weights[i] = _beta_gauss_rule(pa, pb, k)
+    nodes, weights = _beta_gauss_rule(pairs[:, 0], pairs[:, 1], k)
     inv = np.asarray(inv).reshape(-1)
     return nodes[inv], weights[inv]
 
