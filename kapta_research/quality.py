@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .coverage import forecast
-from .rules import DETRACTOR_MAX, followed_up_within
+from .rules import DETRACTOR_MAX, FOLLOWUP_WINDOW, VOC_TARGET_DAYS, followed_up_within
 from .io import Programme, load_programme
 
 __all__ = ["quality_checks", "quality_report", "load_notes_lines"]
@@ -68,14 +68,15 @@ def quality_checks(programme: Programme) -> pd.DataFrame:
         det = r[r["ltr"] <= DETRACTOR_MAX]
         f = det.merge(p.followups, on="response_id", how="left")
         within = followed_up_within(f["responded_at"], f["followed_up_at"]).mean() * 100 if len(f) else 100.0
-        add("detractors followed up within 7 days", within, "%", within < 80, "closed loop within a week")
+        add(f"detractors followed up within {FOLLOWUP_WINDOW.days} days", within, "%", within < 80,
+            "closed loop within a week")
     if len(p.voc_interviews) and len(p.accounts) and p.accounts["churned"].notna().any():
         last = p.voc_interviews.groupby("account_id")["interview_date"].max()
         active = p.accounts[~p.accounts["churned"].fillna(False).astype(bool)]["account_id"]
         ref = r["responded_at"].max()
         gap = (ref - last.reindex(active)).dt.days
-        overdue = (gap.isna() | (gap > 120)).sum()
-        add("active accounts without a VOC interview in 120 days", overdue, "accounts",
+        overdue = (gap.isna() | (gap > VOC_TARGET_DAYS[1])).sum()
+        add(f"active accounts without a VOC interview in {VOC_TARGET_DAYS[1]:.0f} days", overdue, "accounts",
             overdue > 0.25 * len(active), f"as of the latest response ({ref.date()})")
     return pd.DataFrame(rows, columns=["check", "value", "unit", "status", "detail"])
 

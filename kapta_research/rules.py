@@ -36,7 +36,7 @@ import pandas as pd
 __all__ = [
     "CATEGORIES", "DETRACTOR_MAX", "PASSIVE_MAX", "SCORE_RANGE", "category_codes", "classify",
     "nps_value", "nps_from_counts", "NPS_BANDS", "nps_band", "FOLLOWUP_WINDOW",
-    "followed_up_within",
+    "followed_up_within", "VOC_TARGET_DAYS",
 ]
 
 #: Category labels, in order.
@@ -52,6 +52,10 @@ NPS_BANDS: tuple[str, ...] = ("NPS below 0", "NPS 0 to 49", "NPS 50 or more", "n
 
 #: The closed-loop window for detractors (elapsed time).
 FOLLOWUP_WINDOW = pd.Timedelta(days=7)
+
+#: Days between VOC interviews with a key account (B2B practice: every 90-120 days); an account whose
+#: latest interview is more than the upper bound old (or that never had one) is overdue.
+VOC_TARGET_DAYS: tuple[float, float] = (90.0, 120.0)
 
 
 def category_codes(scores) -> np.ndarray:

@@ -151,3 +151,15 @@ def test_bad_input(sample):
         action_lists(sample, as_of=AS_OF, lookback_days=0)
     with pytest.raises(ParameterError, match=r"'as_of' parameter of action_lists must be a date"):
         action_lists(sample, as_of="tomorrow")
+
+
+def test_voc_overdue_list_uses_the_operations_cadence_rule(sample):
+    # one definition of "overdue for a VOC interview" (rules.VOC_TARGET_DAYS): the account managers' list
+    # holds exactly the accounts operations.voc_overdue reports, for the accounts the lists cover
+    from kapta_research.operations import voc_overdue
+    from kapta_research.rules import VOC_TARGET_DAYS
+    listed = action_lists(sample, as_of=AS_OF)["voc_overdue"]
+    ops = voc_overdue(sample, as_of=AS_OF, target_days=VOC_TARGET_DAYS)
+    assert len(listed) > 0
+    assert set(listed["account_id"]) == set(ops["account_id"])   # 67 accounts on the sample at AS_OF
+    assert (listed.loc[listed["status"] == "overdue", "days_since_voc"] > VOC_TARGET_DAYS[1]).all()

@@ -21,7 +21,9 @@ import pandas as pd
 from .._validation import check_int, check_number
 from ..churn.features import _active_accounts, _as_timestamp, _check_programme, _provided, snapshot_features
 from ..errors import ParameterError
-from ..rules import DETRACTOR_MAX, FOLLOWUP_WINDOW, PASSIVE_MAX, category_codes, followed_up_within, nps_from_counts
+from ..operations.cadence import _account_table as _voc_account_table
+from ..rules import (DETRACTOR_MAX, FOLLOWUP_WINDOW, PASSIVE_MAX, VOC_TARGET_DAYS, category_codes, followed_up_within,
+                     nps_from_counts)
 
 __all__ = ["ACTION_LISTS", "ActionLists", "action_lists", "action_counts", "write_actions_xlsx"]
 
@@ -164,20 +166,18 @@ def _voc_overdue(programme, as_of, info, overdue_days, notes) -> pd.DataFrame:
     if not _provided(programme, "voc_interviews"):
         notes["voc_overdue"] = "no voc_interviews table was given, so interview dates are unknown"
         return pd.DataFrame(columns=[c for c in cols if c in info or c in cols[5:]])
-    voc = programme.voc_interviews
-    voc = voc[voc["interview_date"].notna() & (voc["interview_date"] < as_of)]
-    last = pd.to_datetime(voc.groupby("account_id")["interview_date"].max())
-    out = info.copy()
-    # reindex, not map: pandas 2 fails to map through an empty datetime Series
-    out["last_interview"] = last.reindex(out["account_id"].to_numpy()).to_numpy()
-    out["days_since_voc"] = (as_of - out["last_interview"]).dt.days.astype(float)
-    out["status"] = np.where(out["last_interview"].isna(), "never interviewed", "overdue")
-    out = out[out["last_interview"].isna() | (out["days_since_voc"] > overdue_days)]
+    # the cadence definitions of operations (interviews up to the end of as_of, days as elapsed time)
+    lower = min(VOC_TARGET_DAYS[0], float(overdue_days))
+    table = _voc_account_table(programme, target_days=(lower, float(overdue_days)), as_of=as_of,
+                               func="action_lists")
+    table = table[table["status"].isin(["overdue", "never interviewed"])]
+    out = info.merge(table[["account_id", "last_interview", "days_since_last", "status"]], on="account_id",
+                     how="inner").rename(columns={"days_since_last": "days_since_voc"})
     key = "annual_value" if "annual_value" in out else "days_since_voc"
     return out.sort_values(key, ascending=False)[[c for c in cols if c in out]].reset_index(drop=True)
 
 
-def action_lists(programme, *, as_of, lookback_days=120, voc_overdue_days=120, weights=None, history=None,
+def action_lists(programme, *, as_of, lookback_days=120, voc_overdue_days=VOC_TARGET_DAYS[1], weights=None, history=None,
                  health=None, quadrants=None, loyalty_cut=0.0, lookback_waves=4) -> ActionLists:
     """Five working lists for account managers, as of a date.
 
@@ -258,7 +258,7 @@ def action_lists(programme, *, as_of, lookback_days=120, voc_overdue_days=120, w
     _check_programme(programme, func=func)
     as_of = _as_timestamp(as_of, "as_of", func)
     lookback_days = check_int(lookback_days, name="lookback_days", func=func, low=1)
-    voc_overdue_days = check_int(voc_overdue_days, name="voc_overdue_days", func=func, low=1)
+    voc_overdue_days = check_number(voc_overdue_days, name="voc_overdue_days", func=func, low=1)
     loyalty_cut = float(check_number(loyalty_cut, name="loyalty_cut", func=func, low=-100, high=100))
     if quadrants is not None and not (isinstance(quadrants, pd.DataFrame)
                                       and {"account_id", "quadrant"} <= set(quadrants.columns)):

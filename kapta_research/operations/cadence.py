@@ -28,6 +28,7 @@ import pandas as pd
 from .._result import Result
 from .._validation import check_confidence
 from ..errors import DataError, ParameterError
+from ..rules import VOC_TARGET_DAYS
 from ._common import MIN_ACCOUNTS, MIN_N, account_attributes, as_timestamp, check_sla, shares_by
 
 __all__ = ["voc_cadence", "voc_overdue", "CadenceResult", "CADENCE_STATUSES"]
@@ -68,7 +69,7 @@ class CadenceResult(Result):
     accounts: pd.DataFrame = None
     overdue: pd.DataFrame = None
     as_of: pd.Timestamp = None
-    target_days: tuple = (90.0, 120.0)
+    target_days: tuple = VOC_TARGET_DAYS
     confidence: float = 0.95
     n_accounts: int = 0
     _title = "VOC interview cadence"
@@ -156,7 +157,7 @@ def _overdue(programme, accounts: pd.DataFrame) -> pd.DataFrame:
     return late[OVERDUE_COLUMNS].reset_index(drop=True)
 
 
-def voc_overdue(programme, *, as_of, target_days=(90, 120)) -> pd.DataFrame:
+def voc_overdue(programme, *, as_of, target_days=VOC_TARGET_DAYS) -> pd.DataFrame:
     """Accounts overdue for a VOC interview, most overdue first (the action list).
 
     A stable entry point for action lists (``accounts/actions.py``): the same
@@ -193,7 +194,7 @@ def voc_overdue(programme, *, as_of, target_days=(90, 120)) -> pd.DataFrame:
     return _overdue(programme, _account_table(programme, target_days=target_days, as_of=as_of, func=func))
 
 
-def voc_cadence(programme, *, target_days=(90, 120), as_of, by="segment", confidence=0.95,
+def voc_cadence(programme, *, target_days=VOC_TARGET_DAYS, as_of, by="segment", confidence=0.95,
                 min_n=MIN_N) -> CadenceResult:
     """Per account: last VOC interview, interval between interviews, days overdue; portfolio share within cadence.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..rules import VOC_TARGET_DAYS
 from .churn import COLOURS, _ax
 
 __all__ = ["followup_curve", "sla_bars", "cadence_timeline", "benchmark_dots"]
@@ -79,7 +80,7 @@ def sla_bars(summary: pd.DataFrame, ax=None, *, group="all"):
     return ax
 
 
-def cadence_timeline(accounts: pd.DataFrame, ax=None, *, target_days=(90, 120), by="segment"):
+def cadence_timeline(accounts: pd.DataFrame, ax=None, *, target_days=VOC_TARGET_DAYS, by="segment"):
     """Days since each account's last VOC interview, accounts sorted within ``by``; target lines drawn.
 
     ``accounts`` is ``voc_cadence(...).accounts``; never-interviewed accounts

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..rules import VOC_TARGET_DAYS
 from .findings.operations import sla_label
 from .format import _conf, _n, fmt_ci, fmt_p, fmt_points
 from .html import table_html
@@ -66,7 +67,7 @@ def loop_effect_table_html(effect: pd.DataFrame, *, confidence=0.95, wording="")
                       note=wording)
 
 
-def cadence_table_html(summary: pd.DataFrame, *, confidence=0.95, target_days=(90, 120)) -> str:
+def cadence_table_html(summary: pd.DataFrame, *, confidence=0.95, target_days=VOC_TARGET_DAYS) -> str:
     t = summary[~summary["suppressed"].astype(bool)]
     rows = pd.DataFrame({"Group": ["All accounts" if g == "all" else _label(v) for g, v in zip(t["group"], t["level"])],
                          f"Interviewed in the last {target_days[1]:g} days": [_pct(x) for x in t["share"]],

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...operations._common import MIN_ACCOUNTS, MIN_N
+from ...rules import VOC_TARGET_DAYS
 from ..format import _and, _conf, _n, fmt_ci, fmt_p, fmt_points, significance_level
 
 __all__ = ["operations_findings", "operations_scope_lines", "sla_label"]
@@ -216,7 +217,7 @@ def _enps_sentences(enps, link, confidence) -> list[str]:
 
 
 def operations_findings(*, sla=None, median=None, by_owner=None, by_segment=None, loop_effect=None, voc=None,
-                        voc_overdue_n=None, target_days=(90, 120), rates_by_role=None, role_trend=None,
+                        voc_overdue_n=None, target_days=VOC_TARGET_DAYS, rates_by_role=None, role_trend=None,
                         bench=None, plan_table=None, margin=10.0, enps=None, enps_link=None,
                         segment="segment", as_of="", confidence=0.95, plan=None) -> list[str]:
     """Key-finding sentences of the programme-health study, from its saved tables.
