@@ -198,6 +198,30 @@ def test_quotes_are_anonymised_and_representative(sample, resp, dict_themes):
     assert (top.groupby(["theme", "category"])["n_themes"].apply(lambda s: s.is_monotonic_increasing)).all()
 
 
+
+def test_quotes_show_no_near_duplicate_within_a_theme(resp, dict_themes):
+    # the simulator writes the same template with and without a typo in several categories; a theme's
+    # quotes must not repeat one (difflib ratio >= 0.85 on normalised text), across categories too
+    import difflib
+    df = pd.DataFrame({"comment": ["The roadmap has stalled, no new features.",
+                                   "The roadmap has stalled, no new feautres.",
+                                   "The roadmap has stalled, no new features!",
+                                   "No innovation, outdated technology.",
+                                   "Cutting edge features and a clear roadmap."],
+                       "ltr": [2, 3, 8, 7, 10]})
+    mem = pd.DataFrame({"innovation": [True] * 5})
+    q = quotes(df, mem, per_theme=3)
+    assert q["quote"].str.contains("roadmap has stalled").sum() == 1
+    assert set(q["category"]) == {"detractor", "passive", "promoter"}
+    assert len(q) == 3   # detractor: one (its second is a typo twin), passive one, promoter one
+    def norm(t):
+        return re.sub(r"\W+", " ", t.lower()).strip()
+    top = quotes(resp, dict_themes, per_theme=3)
+    for _, g in top.groupby("theme"):
+        texts = [norm(t) for t in g["quote"]]
+        assert all(difflib.SequenceMatcher(None, a, b).ratio() < 0.85
+                   for i, a in enumerate(texts) for b in texts[i + 1:])
+
 # ---------------------------------------------------------------------------
 # bad input: each a checked message
 # ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@ Choice of quotes (:func:`quotes`)
 """
 from __future__ import annotations
 
+import difflib
 import re
 
 import numpy as np
@@ -161,6 +162,26 @@ def scrub_description(programme=None, *, account_names=False) -> str:
     return ", ".join(what) + " and " + names + " replaced by placeholders"
 
 
+#: Two quotes whose normalised texts match at least this well (difflib ratio) count as one.
+NEAR_DUPLICATE_RATIO = 0.85
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\W+", " ", str(text).lower()).strip()
+
+
+def _near_duplicate(quote: str, taken: list) -> bool:
+    """Whether ``quote`` is (nearly) one of ``taken``: the same words but for a typo or punctuation.
+
+    >>> _near_duplicate("The roadmap has stalled, no new feautres.", ["The roadmap has stalled, no new features."])
+    True
+    >>> _near_duplicate("Support is hard to reach.", ["Support is not helpful."])
+    False
+    """
+    a = _normalised(quote)
+    return any(difflib.SequenceMatcher(None, a, _normalised(t)).ratio() >= NEAR_DUPLICATE_RATIO for t in taken)
+
+
 def quotes(data, memberships, *, per_theme=3, by="category", programme=None, text="comment", outcome="ltr",
            account_names=False, themes=None, sentiment=None) -> pd.DataFrame:
     """Representative, anonymised comments per theme and category.
@@ -195,7 +216,11 @@ def quotes(data, memberships, *, per_theme=3, by="category", programme=None, tex
     DataFrame
         ``theme``, the ``by`` column (``category``), ``rank`` (1 = most
         representative), ``quote`` (scrubbed) and ``n_themes`` (themes the
-        comment mentions).  No response, contact or account id.
+        comment mentions).  No response, contact or account id.  Within a
+        theme no quote is shown twice, nor a near-duplicate of one already
+        shown for another group (difflib ratio >= ``NEAR_DUPLICATE_RATIO``
+        after lower-casing and dropping punctuation: the same words but for
+        a typo), so a group may get fewer than ``per_theme``.
 
     Examples
     --------
@@ -246,9 +271,16 @@ def quotes(data, memberships, *, per_theme=3, by="category", programme=None, tex
     rows = []
     for theme in names:
         sub = frame[mem[theme].to_numpy(bool) & frame["_group"].notna().to_numpy()]
+        taken: list[str] = []   # a theme's quotes, across groups: no near-duplicate shown twice
         for key, g in sub.groupby("_group", sort=True):
-            top = (g.sort_values(["_tone", "_k", "_pii", "_fit", "_len", "_pos"])
-                   .drop_duplicates("_quote").head(per_theme))
-            for rank, (q, k) in enumerate(zip(top["_quote"], top["_k"]), start=1):
+            ranked = g.sort_values(["_tone", "_k", "_pii", "_fit", "_len", "_pos"]).drop_duplicates("_quote")
+            rank = 0
+            for q, k in zip(ranked["_quote"], ranked["_k"]):
+                if rank == per_theme:
+                    break
+                if _near_duplicate(q, taken):
+                    continue
+                taken.append(q)
+                rank += 1
                 rows.append({"theme": theme, label: key, "rank": rank, "quote": q, "n_themes": int(k)})
     return pd.DataFrame(rows, columns=["theme", label, "rank", "quote", "n_themes"])
