@@ -108,6 +108,13 @@ def test_nmf_reports_stability_and_is_reproducible(resp):
     assert a.summary["stability"].between(0, 1).all() and 0 < a.stability <= 1
     assert a.summary["top_terms"].str.count(",").eq(5).all()
     assert a.memberships.any(axis=1).mean() > 0.9
+    # the flag follows the documented threshold, and the PDF table says "not reliable" for those rows
+    from kapta_research.report import nmf_table_html
+    from kapta_research.text._nmf import STABLE_THEME
+    assert (a.summary["stable"] == (a.summary["stability"] >= STABLE_THEME)).all()
+    shaky = a.summary.assign(stability=[0.95, 0.4] + [0.8] * (len(a.summary) - 2))
+    html = nmf_table_html(shaky)
+    assert html.count("(not reliable)") == 1 and "0.40 (not reliable)" in html
 
 
 # ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import html
 
 import pandas as pd
 
+from ..text._nmf import STABLE_THEME
 from .format import _conf, _n, fmt_ci, fmt_p, fmt_pct, fmt_points
 from .html import table_html
 
@@ -110,7 +111,9 @@ def nmf_table_html(summary: pd.DataFrame, *, confidence=0.95) -> str:
     disp = pd.DataFrame({"Theme": summary["theme"], "Top terms": summary["top_terms"],
                          "Share": (100 * summary["share"]).map(fmt_pct),
                          _conf(confidence): [_pct_ci(lo, hi) for lo, hi in zip(summary["ci_low"], summary["ci_high"])],
-                         "Stability": summary["stability"].map(lambda v: f"{v:.2f}")})
+                         "Stability": [f"{v:.2f}" + ("" if v >= STABLE_THEME else " (not reliable)")
+                                       for v in summary["stability"]]})
     return table_html(disp, caption="Themes found without a dictionary (NMF)",
                       note="Stability: mean cosine similarity of the theme's terms with its best match over 10 "
-                           "random restarts (1 = found every time; below about 0.7 the theme is not reliable).")
+                           f"random restarts (1 = found every time; below {STABLE_THEME:.1f} the theme is marked "
+                           "not reliable: it does not come back across restarts).")

@@ -49,6 +49,10 @@ def match_topics(h_ref: np.ndarray, h_other: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Below this stability an NMF theme is flagged as not reliable (``Themes.summary["stable"]``, the PDF).
+STABLE_THEME = 0.7
+
+
 def fit_nmf(texts, *, n_themes: int, rng: np.random.Generator, n_seeds: int = 10, top_n: int = 6,
             stability_sample: int = 20_000, func: str = "themes"):
     """Fit NMF themes; return ``(memberships bool array, top terms list, stability array, H)``."""

@@ -9,7 +9,7 @@ from .._validation import check_choice, check_columns, check_confidence, check_i
 from ..errors import DataError, ParameterError
 from ..stats import proportion
 from ._dictionary import check_dictionary, match_dictionary, top_terms
-from ._nmf import fit_nmf
+from ._nmf import STABLE_THEME, fit_nmf
 from ._prepare import prepare_comments
 
 __all__ = ["Themes", "themes", "share_interval", "THEME_METHODS"]
@@ -41,7 +41,9 @@ class Themes(Result):
     summary : DataFrame
         One row per theme: ``theme``, ``top_terms``, ``n`` (comments that
         mention it), ``share`` (of the in-scope comments, 0-1), ``ci_low``,
-        ``ci_high``, ``n_comments`` and ``stability`` (NMF; NaN for a dictionary).
+        ``ci_high``, ``n_comments``, ``stability`` (NMF; NaN for a dictionary)
+        and ``stable`` (NMF: stability >= ``STABLE_THEME`` = 0.7, the theme
+        comes back across restarts; always True for a dictionary).
     memberships : DataFrame
         One bool column per theme, indexed like the in-scope rows of the data
         (English, non-blank comments).
@@ -178,5 +180,6 @@ def themes(data, *, text="comment", method="dictionary", dictionary=None, n_them
                          n_comments=len(idx), stability=float(stability[k])))
     summary = pd.DataFrame(rows, columns=["theme", "top_terms", "n", "share", "ci_low", "ci_high", "n_comments",
                                           "stability"])
+    summary["stable"] = (summary["stability"] >= STABLE_THEME) if method == "nmf" else True
     overall = float(np.mean(stability)) if method == "nmf" else float("nan")
     return Themes(summary, member, negated, prep.status, method, overall)
