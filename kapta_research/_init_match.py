@@ -147,10 +147,19 @@ _COLUMNS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "interviewer": (("interviewer", "interviewed by", "conducted by", "host"), (r"\binterviewer\b",)),
     },
 }
+_COLUMNS["employees"] = {
+    "employee_id": (("employee id", "employeeid", "employee", "employee number", "staff id", "staff number",
+                     "personnel number", "worker id", "emp id"), (r"\bemployee\b.*\b(id|number)\b",)),
+    "team": (("team", "team name", "department", "business unit", "unit", "squad"), (r"\bteam\b",)),
+    "account_ids": (("account ids", "accounts", "accounts served", "account list", "assigned accounts",
+                     "portfolio"), (r"\baccounts? (served|ids|list)\b",)),
+    "wave": (("wave", "survey wave", "round", "cycle", "quarter", "period"), (r"\bwave\b",)),
+    "ltr": (("ltr", "enps", "employee nps", "e nps", "recommend", "likelihood to recommend"),
+            (r"\brecommend\w*\b.*\b(work|employer|place)\b", r"\benps\b")),
+}
 _COLUMNS["contacts"]["name"] = (("name", "full name", "contact name"), ())
 
 #: Canonical names that occur in only one table (they tell the tables apart).
-#: (Over the tables init recognises: the optional employees table is mapped by hand.)
 _OWN = {c for t in _COLUMNS for c in TABLES[t]["columns"]
         if sum(c in TABLES[other]["columns"] for other in _COLUMNS) == 1}
 

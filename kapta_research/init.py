@@ -427,6 +427,7 @@ _STEM_HINTS = {
     "responses": ("response", "survey", "nps", "qualtrics", "monkey", "feedback"),
     "followups": ("follow", "closed loop", "case"),
     "voc_interviews": ("voc", "interview"),
+    "employees": ("employee", "staff", "enps", "people survey", "pulse"),
 }
 
 

@@ -233,6 +233,7 @@ def test_table_scores_tell_tables_apart():
         "responses": ["Response ID", "Account ID", "Wave", LTR_TEXT, "Trust"],
         "followups": ["Response ID", "Follow-up date", "Owner", "Outcome"],
         "voc_interviews": ["Account ID", "Interview Date", "Interviewer"],
+        "employees": ["Employee ID", "Team", "Wave", "How likely are you to recommend us as a place to work?"],
     }
     for table, headers in cases.items():
         scores = score_tables(headers)
@@ -439,6 +440,7 @@ CRM_NAMES = {  # plain exports with everyday headers (no vendor format), one per
                   "outcome": "Outcome"},
     "voc_interviews": {"account_id": "Account ID", "interview_date": "Interview Date",
                        "interviewer": "Interviewer"},
+    "employees": {"employee_id": "Employee ID", "team": "Team", "wave": "Wave", "ltr": "eNPS"},
 }
 
 
