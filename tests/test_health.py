@@ -271,6 +271,27 @@ def test_horizon_is_recomputed_from_event_times(snaps):
         validate_health(short, scores={"w": {"account_nps": 1}}, n_boot=100)
 
 
+def test_embargo_trains_only_on_outcome_windows_closed_by_the_test_date(snaps):
+    # horizon 180 days, test date 2025-01-01: 2024-07-01 + 180 d = 2024-12-28 has closed, 2024-10-01 has not
+    val = validate_health(snaps, scores={"learned": "learned"}, horizon_days=180, embargo=True, n_boot=100,
+                          random_state=0)
+    assert val.embargo and val.train_dates == ["2024-07-01"] and val.test_dates == ["2025-01-01"]
+    plain = validate_health(snaps, scores={"learned": "learned"}, horizon_days=180, n_boot=100, random_state=0)
+    assert not plain.embargo and plain.train_dates == DATES[:2]
+    assert val.n_train == plain.n_train - int(((snaps["as_of"] == DATES[1])
+                                                & snaps["account_id"].isin(plain.train_accounts)).sum())
+    assert val.n_test == plain.n_test   # the test rows are the same; only training shrinks
+    with pytest.raises(DataError, match=r"embargo=True keeps training rows whose 365-day outcome window has "
+                                         r"closed by the test date 2025-01-01, i.e. snapshots dated on or before "
+                                         r"2024-01-02; the earliest is 2024-07-01"):
+        validate_health(snaps, scores={"learned": "learned"}, embargo=True, n_boot=100)
+    with pytest.raises(ParameterError, match=r"The 'embargo' parameter of validate_health applies to "
+                                             r"split='time' only"):
+        validate_health(snaps, scores={"learned": "learned"}, split="account", embargo=True, n_boot=100)
+    with pytest.raises(ParameterError, match=r"embargo"):
+        validate_health(snaps, scores={"learned": "learned"}, embargo="yes", n_boot=100)
+
+
 def test_one_snapshot_date_cannot_be_split_in_time(snaps):
     one = snaps[snaps["as_of"] == DATES[0]]
     with pytest.raises(DataError, match=r"a time split needs snapshots at two or more dates .* these have one "

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._result import Result
-from .._validation import (check_choice, check_columns, check_confidence, check_dataframe, check_int, check_number,
+from .._validation import (check_bool, check_choice, check_columns, check_confidence, check_dataframe, check_int, check_number,
                            check_random_state, row_labels, source_of)
 from ..errors import DataError, ParameterError
 from ..stats.auc import cluster_bootstrap_aucs, delong
@@ -61,12 +61,12 @@ class HealthValidation(Result):
     test_accounts, train_accounts : list of str
         The accounts whose rows were tested / trained on (disjoint with ``split="time"`` and
         ``hold_out_accounts``, and with ``split="account"``).
-    split, hold_out_accounts, train_dates, test_dates, n_train, n_test, n_train_events, horizon_days,
+    split, hold_out_accounts, embargo, train_dates, test_dates, n_train, n_test, n_train_events, horizon_days,
     top_k_n, confidence, n_boot, n_boot_failed, cluster, n_clusters
     """
 
     _title = "Health score validation against churn"
-    _info = ("split", "hold_out_accounts", "train_dates", "test_dates", "n_train", "n_test", "n_train_events",
+    _info = ("split", "hold_out_accounts", "embargo", "train_dates", "test_dates", "n_train", "n_test", "n_train_events",
              "horizon_days",
              "cluster", "n_clusters", "n_boot", "n_boot_failed")
 
@@ -297,7 +297,7 @@ def _check_classes(y, *, period, func, file):
 # Over 120 lines only because of its numpydoc; the body is a sequence of short steps (split, score, measure).
 def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=20, cluster="account_id",
                     random_state=None, confidence=0.95, n_boot=DEFAULT_N_BOOT, n_bins=10,
-                    test_fraction=0.5, hold_out_accounts=True, driver_scale=(1, 7), penalty=1.0
+                    test_fraction=0.5, hold_out_accounts=True, embargo=False, driver_scale=(1, 7), penalty=1.0
                     ) -> HealthValidation:
     """Do health scores predict churn?  Discrimination, calibration and top-k yield in a later period.
 
@@ -332,6 +332,13 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
         Churn counts when it happens within ``horizon_days`` of the snapshot
         date (recomputed from ``event`` and ``days_to_event``; retained rows
         must be observed that long).
+    embargo : bool
+        With ``split="time"``: train only on rows whose whole outcome window
+        has closed by the test date (``as_of + horizon_days <= `` the latest
+        date), so nothing learned uses churn a deployment at the test date
+        could not yet have seen (Notes).  Needs snapshot dates at least
+        ``horizon_days`` before the latest; off by default because short
+        histories have none.
     top_k : int
         Size of the "most at risk" list whose precision, recall and
         revenue at risk are reported.
@@ -410,8 +417,10 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
     out (nominal 2.5; the percentile bootstrap is a little optimistic with
     the ~9 churn events of such a test set) (``tests/test_health_sim.py``).  Training
     outcomes of the other accounts still reach past the test date (a
-    deployment at that date would know fewer of them); the test rows'
-    outcomes are never used.
+    deployment at that date would know fewer of them) unless ``embargo=True``
+    drops the training rows whose window is still open then (rows are
+    dropped by date only, never by outcome, which would bias the training
+    churn rate); the test rows' outcomes are never used.
 
     Raises
     ------
@@ -452,7 +461,22 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
     if not 0 < test_fraction < 1:
         raise ParameterError(f"The 'test_fraction' parameter of {func} must be in (0, 1). Got {test_fraction!r} "
                              "instead.")
+    embargo = check_bool(embargo, name="embargo", func=func)
     train_mask, test_mask = _split(snaps, split, rng, test_fraction, bool(hold_out_accounts), func=func)
+    if embargo:
+        if split != "time":
+            raise ParameterError(f"The 'embargo' parameter of {func} applies to split='time' only. "
+                                 f"Got split={split!r}.")
+        dates = pd.to_datetime(snaps["as_of"])
+        latest = dates.max()
+        closed = (dates + pd.Timedelta(days=horizon_days) <= latest).to_numpy()
+        if not (train_mask & closed).any():
+            raise DataError(f"{func}: embargo=True keeps training rows whose {horizon_days}-day outcome window "
+                            f"has closed by the test date {latest.date()}, i.e. snapshots dated on or before "
+                            f"{(latest - pd.Timedelta(days=horizon_days)).date()}; the earliest is "
+                            f"{dates.min().date()}. Stack earlier snapshot dates, shorten horizon_days, or "
+                            "use embargo=False", file=source_of(snaps), column="as_of")
+        train_mask = train_mask & closed
     train, test = snaps[train_mask].reset_index(drop=True), snaps[test_mask].reset_index(drop=True)
     y_tr, y = y_all[train_mask], y_all[test_mask]
     file = source_of(snaps)
@@ -522,6 +546,7 @@ def validate_health(snapshots, *, scores, split="time", horizon_days=365, top_k=
     fmt = lambda d: sorted(pd.to_datetime(pd.Series(d)).dt.strftime("%Y-%m-%d").unique().tolist())  # noqa: E731
     out.split, out.train_dates, out.test_dates = split, fmt(train["as_of"]), fmt(test["as_of"])
     out.hold_out_accounts = bool(hold_out_accounts) if split == "time" else True
+    out.embargo = embargo
     out.test_accounts = sorted(test["account_id"].astype(str).unique())
     out.train_accounts = sorted(train["account_id"].astype(str).unique())
     out.n_train, out.n_test, out.n_train_events = len(train), len(test), int(y_tr.sum())
