@@ -337,3 +337,19 @@ def test_sentiment_ranking_is_qualified_when_the_intervals_overlap():
     assert "most common in A (43 %" in overlap and "this ranking is not established by the data" in overlap
     apart = " ".join(text_findings(scope=scope, sentiment=sentiment(0.30)))
     assert "least in B" in apart and "not established" not in apart
+
+
+def test_findings_do_not_repeat_the_title_page_scope(sample):
+    # page 1 carried "895 English comments analysed; 28 in other languages ..." and again as finding 5
+    from kapta_research.report.findings.text import text_findings, text_scope_lines
+    scope = pd.DataFrame({"status": ["English comment (analysed)", "other language (out of scope)",
+                                     "no comment or blank"], "n": [895, 28, 1702]})
+    lines = text_scope_lines(sample, sample.respondents(), {"confidence": 0.95}, scope)
+    assert "895 English comments analysed; 28 comments in other languages were counted and left out: the " \
+           "methods are English-only; 1,702 responses without a comment" in lines
+    themes_summary = pd.DataFrame({"theme": ["pricing"], "share": [0.18], "n_comments": [895], "ci_low": [0.16],
+                                   "ci_high": [0.21]})
+    found = text_findings(scope=scope, themes=themes_summary)
+    assert not any("other languages" in f or "were analysed" in f for f in found)
+    assert text_findings(scope=scope) == ["895 English comments were analysed; no theme or segment result could "
+                                          "be worded."]

@@ -98,10 +98,8 @@ def text_findings(*, scope, themes=None, shares=None, difference=None, points=No
                        f"({_pct(lo['share'])}, {_pci(lo['ci_low'], lo['ci_high'])}, n = {_n(lo['n'])})"
                        + ("; the two intervals overlap, so this ranking is not established by the data."
                           if hi["ci_low"] <= lo["ci_high"] else "."))
-    other = (f"{_n(n_other)} comment{'s' if n_other != 1 else ''} in other languages "
-             f"{'were' if n_other != 1 else 'was'} counted and left out: the methods are English-only."
-             if n_other else "No comment was in another language.")
-    out.append(f"{_n(n_en)} English comments were analysed. {other}")
+    if not out:   # nothing to word: say what was analysed (the title page gives the scope otherwise)
+        out.append(f"{_n(n_en)} English comments were analysed; no theme or segment result could be worded.")
     return out
 
 
@@ -116,9 +114,12 @@ def text_scope_lines(programme, responses: pd.DataFrame, parameters: dict, scope
              f"{_n(len(responses))} responses from {_n(responses['account_id'].nunique())} accounts"]
     if scope is not None:
         counts = dict(zip(scope["status"], scope["n"]))
-        lines.append(f"{_n(counts.get('English comment (analysed)', 0))} English comments analysed; "
-                     f"{_n(counts.get('other language (out of scope)', 0))} in other languages and "
-                     f"{_n(counts.get('no comment or blank', 0))} without a comment left out")
+        n_other = counts.get("other language (out of scope)", 0)
+        other = (f"{_n(n_other)} comment{'s' if n_other != 1 else ''} in other languages "
+                 f"{'were' if n_other != 1 else 'was'} counted and left out: the methods are English-only"
+                 if n_other else "no comment in another language")
+        lines.append(f"{_n(counts.get('English comment (analysed)', 0))} English comments analysed; {other}; "
+                     f"{_n(counts.get('no comment or blank', 0))} responses without a comment")
     lines.append(f"Intervals: {100 * parameters.get('confidence', 0.95):g} %, respondents clustered by account; "
                  f"groups with fewer than {parameters.get('min_n', 5)} comments or "
                  f"{parameters.get('min_accounts', 3)} accounts suppressed")
