@@ -77,10 +77,14 @@ def _comparison_sentence(c: pd.Series, confidence: float, alpha: float, n_compar
             f"adjustment for {n_comparisons} comparison{'s' if n_comparisons != 1 else ''}): {verdict}.")
 
 
-def _embargo_sentence(horizon_days: int) -> str:
+def _embargo_sentence(horizon_days: int, embargo: bool = False) -> str:
+    if embargo:
+        return (f"Training used only snapshots whose {horizon_days}-day churn window had closed by the test "
+                "snapshot date (an embargo), so nothing learned was unknown at that date.")
     return (f"The training snapshots' churn outcomes (up to {horizon_days} days after each snapshot) can reach past "
             "the test snapshot date, as there is no embargo between the periods: a score fitted on the test date "
-            "itself would have known fewer of them.")
+            f"itself would have known fewer of them (an embargo needs snapshots at least {horizon_days} days "
+            "before the test date).")
 
 
 def _top_k_sentence(r: pd.Series, name: str, confidence: float) -> str:
@@ -106,7 +110,7 @@ def _calibration_sentence(r: pd.Series, name: str, confidence: float) -> str | N
 
 
 def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = None, *, confidence=0.95,
-                    horizon_days=365, reference="your weights", min_events=10) -> list[str]:
+                    horizon_days=365, reference="your weights", min_events=10, embargo=False) -> list[str]:
     """Sentences on whether the health scores predict churn, worded from the validation tables.
 
     Parameters
@@ -125,12 +129,15 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
     min_events : int
         Below this many churn events in the test period the study says the
         data cannot tell.
+    embargo : bool
+        Whether the validation trained with an embargo (``HealthValidation.embargo``).
 
     Returns
     -------
     list of str
         The last sentence says that training outcomes can reach past the
-        test snapshot date (no embargo).
+        test snapshot date (no embargo), or, with ``embargo=True``
+        (``HealthValidation.embargo``), that they could not.
 
     Raises
     ------
@@ -172,7 +179,7 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
         cal = _calibration_sentence(r, reference, confidence)
         if cal:
             out.append(cal)
-    return out + [_embargo_sentence(horizon_days)]
+    return out + [_embargo_sentence(horizon_days, bool(embargo))]
 
 
 def action_count_sentence(counts: pd.DataFrame) -> str:
