@@ -285,6 +285,33 @@ def _relative(path: Path, base: Path) -> str:
     return rel.as_posix() if rel.parts[:2] != ("..", "..") else path.resolve().as_posix()
 
 
+_ID_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{1,39}$")
+
+
+def _id_like_columns(td: TableDraft, most: int = 3) -> str:
+    """Unmapped columns whose cells look like ids of a grouping (repeated short codes), fewest distinct first.
+
+    An account id repeats across an account's respondents, so fewer distinct
+    values (but more than one) make a likelier account column; free text,
+    dates and columns with a distinct value per row are not listed.
+    """
+    found = []
+    used = set(td.columns.values())
+    for header, cells in td.spare.items():
+        vals = [str(v).strip() for v in cells if str(v).strip()]
+        if header in used or re.search(r"\bname\b", str(header), re.I) or len(vals) < 2 or not all(_ID_VALUE.match(v) for v in vals):
+            continue
+        if all(re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", v) for v in vals):
+            continue   # IP addresses (survey platforms record them)
+        if all(re.fullmatch(r"[+-]?\d+(\.\d+)?", v) and len(v) < 4 for v in vals):
+            continue   # small numbers are answers, not ids
+        distinct = len(set(vals))
+        if 1 < distinct < 0.9 * len(vals):
+            found.append((distinct, header, vals[0]))
+    found.sort()
+    return "; ".join(f"{h!r} ({d:,} distinct values, e.g. {v!r})" for d, h, v in found[:most])
+
+
 def _cross_checks(tables: dict, todos: list, notes: list) -> None:
     r = tables.get("responses")
     if r is None:
@@ -295,8 +322,10 @@ def _cross_checks(tables: dict, todos: list, notes: list) -> None:
         if c is not None and {"contact_id", "account_id"} <= set(c.columns) and "contact_id" in r.columns:
             r.notes.append("no account id column: responses are linked to accounts through their contact")
         else:
+            hint = _id_like_columns(r)
             todos.append("responses: no column found for account_id (required); map the export column that "
-                         "holds the account id (e.g. an embedded-data field) under columns:")
+                         "holds the account id (e.g. an embedded-data field) under columns:"
+                         + (f" — columns that look like ids: {hint}" if hint else ""))
     if "accounts" not in tables:
         notes.append("no accounts table among the files: results cannot be broken down by segment or "
                      "region, nor related to churn, until the CRM accounts export is added")

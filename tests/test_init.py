@@ -842,3 +842,17 @@ def test_recommend_answers_off_the_0_to_10_scale_are_a_todo(tmp_path):
     d = draft_programme([p], output=tmp_path / "p.yaml")
     assert d.todos == ["responses: the recommend answers ('Likelihood to recommend') run from 3 to 12, outside "
                        "the 0-10 scale NPS needs; check that this is the recommend question"]
+
+
+def test_a_missing_account_id_lists_the_columns_that_look_like_ids(tmp_path):
+    # a SurveyMonkey export alone: the account id sits in "Custom Data 2" and nothing in its header says so;
+    # the TODO names the id-like columns (fewest distinct values first), not IPs, names or the mapped wave
+    from pathlib import Path
+    fixture = Path(__file__).parent / "data" / "exports" / "surveymonkey" / "surveymonkey_export.csv"
+    (tmp_path / "sm.csv").write_bytes(fixture.read_bytes())
+    d = draft_programme([tmp_path / "sm.csv"], output=tmp_path / "programme.yaml")
+    todo = [t for t in d.todos if "no column found for account_id" in t]
+    assert len(todo) == 1
+    assert ("columns that look like ids: 'Custom Data 2' (259 distinct values, e.g. 'A0003'); 'Custom Data 1' "
+            "(872 distinct values, e.g. 'C00008')") in todo[0]
+    assert "IP Address" not in todo[0] and "Last Name" not in todo[0] and "Custom Data 3" not in todo[0]
