@@ -85,6 +85,10 @@ def test_sentiment_bad_input(sample):
         sentiment(pd.DataFrame({"comment": [None, ""]}))
     with pytest.raises(ParameterError, match="The 'scores' parameter of sentiment_by"):
         sentiment_by(r, r, by="segment")
+    scores = sentiment(r)
+    with pytest.raises(DataError, match=r"sentiment_by: \d+ rows of the scores are not rows of the data .*pass "
+                                        r"the frame the scores were computed on"):
+        sentiment_by(r.iloc[:100], scores, by="segment")
 
 
 def test_sentiment_by_hides_small_groups_and_their_complement(sample):

@@ -166,3 +166,16 @@ def prepare_comments(data, *, text: str, func: str) -> Prepared:
     keep = ~blank & ~other
     stems = [" " + " ".join(stem(w) for w in t) + " " for t, k in zip(toks, keep) if k]
     return Prepared(col[keep].astype(str), status, stems)
+
+
+def check_rows_of(data, result, *, what: str, source: str, func: str) -> None:
+    """DataError when ``result`` (themes, sentiment scores) has rows that are not rows of ``data``.
+
+    The text functions line a per-comment result up with the responses by
+    index; a result computed on another frame would pair comments with the
+    wrong scores.
+    """
+    missing = result.index.difference(data.index)
+    if len(missing):
+        raise DataError(f"{func}: {len(missing)} rows of the {what} are not rows of the data "
+                        f"(e.g. {list(missing[:3])}); pass the frame the {source} were computed on.")

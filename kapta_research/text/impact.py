@@ -39,6 +39,7 @@ from .._validation import check_columns, check_confidence, check_dataframe, chec
 from ..errors import DataError, ParameterError
 from ..nps import _suppression, nps, protect_groups
 from ..stats import clustered, resample
+from ._prepare import check_rows_of
 from .themes import Themes, share_interval
 
 __all__ = ["ThemeImpact", "theme_impact"]
@@ -87,10 +88,7 @@ def _check_memberships(data, memberships, *, func):
     if bad:
         raise ParameterError(f"The 'memberships' parameter of {func} must hold bool theme columns; column "
                              f"{bad[0]!r} is {memberships[bad[0]].dtype}.")
-    missing = memberships.index.difference(data.index)
-    if len(missing):
-        raise DataError(f"{func}: {len(missing)} rows of the memberships are not rows of the data "
-                        f"(e.g. {list(missing[:3])}); pass the frame the themes were computed on.")
+    check_rows_of(data, memberships, what="memberships", source="themes", func=func)
     return memberships
 
 

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .._validation import check_choice, check_columns, check_confidence, check_int
-from ..errors import DataError, ParameterError
-from ._prepare import prepare_comments
+from ..errors import ParameterError
+from ._prepare import check_rows_of, prepare_comments
 from ..nps import _suppression, protect_groups
 from .themes import share_interval
 
@@ -152,10 +152,7 @@ def sentiment_by(data, scores, *, by, cluster="account_id", confidence=0.95, min
     if not isinstance(scores, pd.DataFrame) or "label" not in scores:
         raise ParameterError(f"The 'scores' parameter of {func} must be the DataFrame returned by sentiment(). "
                              f"Got {type(scores).__name__} instead.")
-    missing = scores.index.difference(data.index)
-    if len(missing):
-        raise DataError(f"{func}: {len(missing)} rows of the scores are not rows of the data "
-                        f"(e.g. {list(missing[:3])}); pass the frame the scores were computed on.")
+    check_rows_of(data, scores, what="scores", source="scores", func=func)
     frame = data.loc[scores.index, [by] + ([cluster] if cluster else [])].copy()
     frame["_label"] = scores["label"].to_numpy()
     rows = []
