@@ -1,7 +1,7 @@
 """NPS comparisons: between levels of a column (:func:`compare`) and every pair of groups
 (:func:`group_gaps`).  Re-exported by :mod:`kapta_research.nps`.
 
-Both use one pair rule (:func:`_compare_pair`):
+Both use one pair rule (:func:`_pair`), on per-account sums (from the rows, or from an engine):
 
 * the difference ``d = NPS_a − NPS_b`` and its linearisation standard error,
   with the joint cluster-robust variance when the groups share accounts
@@ -24,7 +24,7 @@ from ._compat import UNSET, renamed
 from ._validation import check_choice, source_of
 from .errors import DataError, ParameterError
 from . import _engine_hook, _nps_sums
-from .nps import _check_common, _group_size, _prepare, _protect, _suppression, protect_groups
+from .nps import _check_common, _prepare, _protect, _suppression
 from .stats import clustered as _clustered, intervals, multiplicity
 
 __all__ = ["compare", "group_gaps", "COMPARE_METHODS"]
@@ -269,23 +269,6 @@ def _protected_reasons(sides, *, clustered, min_n, min_accounts) -> list:
     return out
 
 
-def _compare_pair(sa, sb, a, b, *, clustered, **rule) -> dict:
-    """One comparison of group ``a`` (rows ``sa``, columns ``_x``, ``_w``, ``_g``) with group ``b``."""
-    sides = []
-    if clustered:
-        codes, uniq = pd.factorize(np.concatenate([sa["_g"].to_numpy(object), sb["_g"].to_numpy(object)]),
-                                   sort=False)
-        rank = _nps_sums.rank_labels(uniq)[codes]
-        ranks = (rank[:len(sa)], rank[len(sa):])
-    else:
-        ranks = (None, None)
-    for s, r in zip((sa, sb), ranks):
-        sums = _nps_sums.sums_from_rows(s["_x"].to_numpy(float), s["_w"].to_numpy(float),
-                                        np.zeros(len(s), dtype=np.int64), r, weighted=True)
-        sides.append(_Side.of(sums) if len(s) else _Side.empty())
-    return _pair(*sides, a, b, clustered=clustered, **rule)
-
-
 def _pair(sa: _Side, sb: _Side, a, b, *, clustered, confidence, min_n, min_accounts, method) -> dict:
     """One comparison of group ``a`` with group ``b``, from their per-account sums."""
     row = {"group": a, "reference": b}
@@ -332,10 +315,6 @@ def _pair(sa: _Side, sb: _Side, a, b, *, clustered, confidence, min_n, min_accou
     return row
 
 
-def _mean(s) -> float:
-    return float((s["_w"] * s["_x"]).sum() / s["_w"].sum())
-
-
 def _t_p_value(d: float, se: float, df) -> float:
     from scipy import stats
     dist = stats.norm if df is None else stats.t(df)
@@ -355,8 +334,9 @@ def group_gaps(data, *, by, outcome="ltr", cluster=None, confidence=0.95, min_n=
 
     Parameters
     ----------
-    data : DataFrame
-        One row per response.
+    data : DataFrame or engine table
+        One row per response (an Ibis table or Spark DataFrame is reduced in its
+        engine to per (group, account) sums, with the same result).
     by : str or list of str
         Grouping columns (e.g. ``"segment"``).
     outcome : str
@@ -397,17 +377,40 @@ def group_gaps(data, *, by, outcome="ltr", cluster=None, confidence=0.95, min_n=
     if by is None:
         raise ParameterError("The 'by' parameter of group_gaps must be a column name or a list of them. "
                              "Got None instead.")
-    frame, by = _prepare(data, score=outcome, by=by, weights=weights, cluster=cluster, func=func)
-    frame = frame[frame["_x"].notna() & (frame["_w"] > 0)]
-    groups = [(key if isinstance(key, tuple) else (key,), sub)
-              for key, sub in frame.groupby(by, dropna=False, sort=True, observed=True)]
-    reasons = protect_groups(
-        [sub for _, sub in groups],
-        [_suppression(*_group_size(sub, cluster is not None), min_n=min_n, min_accounts=min_accounts)
-         for _, sub in groups], clustered=cluster is not None, min_n=min_n, min_accounts=min_accounts)
-    kept = [(key if len(by) > 1 else key[0], sub, _mean(sub))
-            for (key, sub), reason in zip(groups, reasons) if reason is None]
-    rule = dict(clustered=cluster is not None, confidence=confidence, min_n=min_n,
+    by = [by] if isinstance(by, str) else list(by)
+    if _engine_hook.is_engine_table(data):   # DuckDB / Parquet / Spark: per (group, account) sums
+        from .engines import nps_sums
+        keys, sums, _ = nps_sums(data, outcome=outcome, by=by, weights=weights, cluster=cluster,
+                                 method="score", func=func)
+    else:
+        frame, by = _prepare(data, score=outcome, by=by, weights=weights, cluster=cluster, func=func)
+        frame = frame[frame["_x"].notna() & (frame["_w"] > 0)]
+        gb = frame.groupby(by, dropna=False, sort=True, observed=True)
+        idx = gb.size().index
+        keys = list(idx) if len(by) > 1 else [(k,) for k in idx]
+        crank = None
+        if cluster is not None:
+            codes, uniq = pd.factorize(frame["_g"], sort=False)
+            crank = _nps_sums.rank_labels(uniq)[codes]
+        sums = _nps_sums.sums_from_rows(frame["_x"].to_numpy(float), frame["_w"].to_numpy(float),
+                                        gb.ngroup().to_numpy(np.int64), crank, weighted=True)
+    grp = sums["_grp"].to_numpy(np.int64)
+    bounds = np.searchsorted(grp, np.arange(len(keys) + 1))
+    groups = [(tuple(_scalar(v) for v in key), _Side.of(sums.iloc[bounds[i]:bounds[i + 1]]))
+              for i, key in enumerate(keys)]
+    groups = [(key, side) for key, side in groups if len(side.c)]
+    clustered_ = cluster is not None
+    sizes = [side.size(clustered_) for _, side in groups]
+
+    def pooled(hidden):
+        n = sum(sizes[i][0] for i in hidden)
+        return n, (len(np.unique(np.concatenate([groups[i][1].c for i in hidden]))) if clustered_ else None)
+
+    reasons = _protect(sizes, pooled, [_suppression(*sz, min_n=min_n, min_accounts=min_accounts) for sz in sizes],
+                       min_n=min_n, min_accounts=min_accounts)
+    kept = [(key if len(by) > 1 else key[0], side, side.mean)
+            for (key, side), reason in zip(groups, reasons) if reason is None]
+    rule = dict(clustered=clustered_, confidence=confidence, min_n=min_n,
                 min_accounts=min_accounts, method=method)
     rows = []
     for i in range(len(kept)):
@@ -415,7 +418,7 @@ def group_gaps(data, *, by, outcome="ltr", cluster=None, confidence=0.95, min_n=
             (ka, sa, ma), (kb, sb, mb) = kept[i], kept[j]
             if mb > ma:
                 (ka, sa, ma), (kb, sb, mb) = (kb, sb, mb), (ka, sa, ma)
-            r = _compare_pair(sa, sb, ka, kb, **rule)
+            r = _pair(sa, sb, ka, kb, **rule)
             rows.append({"group_a": ka, "group_b": kb, "n_a": r.get("n"), "n_b": r.get("n_reference"),
                          "nps_a": r.get("nps"), "nps_b": r.get("nps_reference"), "diff": r.get("diff"),
                          "se": r.get("se"), "ci_low": r.get("ci_low"), "ci_high": r.get("ci_high"),
