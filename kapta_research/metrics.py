@@ -7,7 +7,6 @@ import pandas as pd
 from ._validation import check_confidence, check_int
 from .errors import DataError, ParameterError
 from .stats import clustered, design, intervals
-from .stats.proportion import share_interval
 
 __all__ = ["response_rates", "response_rate_trend", "wilson_interval"]
 
@@ -22,10 +21,53 @@ def _check_cluster(cluster, *, func: str) -> None:
                              f"Got {cluster!r} instead.")
 
 
-def _srs_deff(y) -> float:
-    """Design effect of a share without clustering: 1 (NaN when every row has the same value)."""
-    v = clustered.ratio_mean_variance(y.to_numpy(float)).variance
-    return design.design_effect(v, v)
+def _rate_counts(programme, *, by, waves, cluster) -> pd.DataFrame:
+    """Invitations ``n`` and answered invitations ``k`` per (``by``, cluster) of the in-memory tables."""
+    df = programme.invitations
+    if waves:
+        df = df[df["wave"].isin(list(waves))]
+    df = df.assign(_y=df["invitation_id"].isin(set(programme.responses["invitation_id"].dropna())).astype(np.int64))
+    if "role" in by and "role" not in df.columns:   # the contact's role (decision maker, user, ...)
+        df = df.merge(programme.contacts[["contact_id", "role"]].drop_duplicates("contact_id"),
+                      on="contact_id", how="left")
+    extra = [b for b in [*by, *([cluster] if cluster else [])] if b not in df.columns]
+    if extra:
+        df = df.merge(programme.accounts[["account_id", *extra]], on="account_id", how="left")
+    keys = [*by, *([cluster] if cluster and cluster not in by else [])]
+    return df.groupby(keys, sort=True, dropna=False)["_y"].agg(n="size", k="sum").reset_index()
+
+
+def _share_from_counts(k, n, *, clustered_: bool, confidence: float) -> dict:
+    """:func:`kapta_research.stats.proportion.share_interval` of 0/1 rows given as per-cluster counts.
+
+    ``k`` answered of ``n`` invited per cluster (one entry per invitation-free
+    cluster group without clustering).  With ``y`` in {0, 1} every quantity of the
+    share is a function of these counts: the estimate ``K/N``, the plug-in SRS
+    variance ``m(1-m)/N``, the CRV1 variance ``G/(G-1) Σ (k_g - m n_g)² / N²``
+    (:mod:`kapta_research.stats.clustered`), the worst-case design effect
+    ``Σ n_g² / N`` and the Wilson interval on the effective size
+    (:func:`kapta_research.stats.design.interval_n`), as ``share_interval`` does on the rows.
+    """
+    N, K = float(n.sum()), float(k.sum())
+    m = K / N
+    v_srs = (K * (1 - m) ** 2 + (N - K) * m ** 2) / N ** 2
+    out = dict(n=int(N), successes=int(K), estimate=m, se=float(np.sqrt(v_srs)), ci_low=np.nan,
+               ci_high=np.nan, design_effect=design.design_effect(v_srs, v_srs))
+    if not clustered_:
+        lo, hi = intervals.wilson_interval(m * N, N, confidence=confidence)
+        out.update(ci_low=float(lo), ci_high=float(hi))
+        return out
+    G = len(n)
+    var = float(clustered.crv1_variance((k - m * n) / N)) if G > 1 else float("nan")
+    out.update(se=float(np.sqrt(var)) if np.isfinite(var) else float("nan"),
+               design_effect=design.design_effect(var, v_srs))
+    if G < 2:   # one account: no between-account variation, no interval
+        return out
+    n_eff = design.interval_n(N, var, m * (1 - m), n_clusters=G, confidence=confidence,
+                              worst_case=float((n ** 2).sum() / N))
+    lo, hi = intervals.wilson_interval(m * n_eff, n_eff, confidence=confidence)
+    out.update(ci_low=float(lo), ci_high=float(hi))
+    return out
 
 
 def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence=0.95,
@@ -80,36 +122,32 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     if "invitation_id" not in programme.responses or programme.responses["invitation_id"].isna().all():
         raise DataError("response rates need responses.invitation_id to link responses to invitations",
                         file=programme.sources.get("responses"), column="invitation_id")
-    df = inv.copy()
-    if waves:
-        df = df[df["wave"].isin(list(waves))]
-    df["_y"] = df["invitation_id"].isin(set(programme.responses["invitation_id"].dropna())).astype(float)
-    if "role" in by and "role" not in df.columns:   # the contact's role (decision maker, user, ...)
-        if not programme.provided("contacts", "role"):
-            raise DataError("response rates by role need the contacts table with a role column",
-                            file=programme.sources.get("contacts"), column="role")
-        df = df.merge(programme.contacts[["contact_id", "role"]].drop_duplicates("contact_id"),
-                      on="contact_id", how="left")
-    extra = [b for b in by if b not in df.columns]
-    if extra:
-        missing = [b for b in extra if b not in programme.accounts.columns]
-        if missing:
-            raise DataError(f"response_rates: no column {missing[0]!r} in invitations or accounts",
-                            column=missing[0])
-        df = df.merge(programme.accounts[["account_id", *extra]], on="account_id", how="left")
+    if "role" in by and "role" not in inv.columns and not programme.provided("contacts", "role"):
+        raise DataError("response rates by role need the contacts table with a role column",
+                        file=programme.sources.get("contacts"), column="role")
+    missing = [b for b in by if b not in inv.columns and b != "role" and b not in programme.accounts.columns]
+    if missing:
+        raise DataError(f"response_rates: no column {missing[0]!r} in invitations or accounts",
+                        column=missing[0])
+    eng = getattr(programme, "engine_tables", None) or {}
+    if "invitations" in eng and "responses" in eng:   # invitations and responses stay in the engine
+        from .engines._rates import rate_counts
+        from .engines._churn import engine_tables
+        counts = rate_counts(engine_tables(programme), programme, by=by, waves=waves, cluster=cluster)
+    else:
+        counts = _rate_counts(programme, by=by, waves=waves, cluster=cluster)
     rows = []
-    for key, g in df.groupby(by, sort=True, dropna=False):
+    for key, g in counts.groupby(by, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
-        n = len(g)
+        n = int(g["n"].sum())
         if n < min_n:
             rows.append({**dict(zip(by, key)), "suppressed": True})
             continue
-        r = share_interval(g["_y"].to_numpy(), cluster=g[cluster].to_numpy() if cluster else None,
-                           confidence=confidence)
+        r = _share_from_counts(g["k"].to_numpy(float), g["n"].to_numpy(float), clustered_=cluster is not None,
+                               confidence=confidence)
         rows.append({**dict(zip(by, key)), "n_invited": n, "n_responded": r["successes"], "rate": r["estimate"],
                      "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
-                     "design_effect": r["design_effect"] if cluster else _srs_deff(g["_y"]),
-                     "suppressed": False})
+                     "design_effect": r["design_effect"], "suppressed": False})
     cols = [*by, "n_invited", "n_responded", "rate", "se", "ci_low", "ci_high", "design_effect", "suppressed"]
     out = pd.DataFrame(rows, columns=cols)
     for c in ("n_invited", "n_responded"):   # missing in suppressed rows: no number is printed

@@ -79,3 +79,17 @@ def test_programme_from_the_spark_catalog(spark, sdf, resp):
     pd.testing.assert_frame_equal(nps(loaded.respondents(), by="segment", cluster="account_id"),
                                   nps(prog.respondents(), by="segment", cluster="account_id"),
                                   check_exact=False, rtol=1e-9, atol=1e-9)
+
+
+def test_compare_gaps_and_driver_importance_on_spark(sdf, resp):
+    # the statistics beyond nps() (tests/test_engines_push.py on DuckDB): same sums, Spark's GROUP BY
+    same = dict(check_exact=False, rtol=1e-9, atol=1e-9)
+    kw = dict(group="wave", reference="previous", cluster="account_id")
+    pd.testing.assert_frame_equal(kr.nps.compare(sdf, **kw), kr.nps.compare(resp, **kw), **same)
+    pd.testing.assert_frame_equal(kr.nps.group_gaps(sdf, by="segment", cluster="account_id"),
+                                  kr.nps.group_gaps(resp, by="segment", cluster="account_id"), **same)
+    kw = dict(outcome="ltr", drivers=["trust", "commitment", "satisfaction"], cluster="account_id",
+              n_boot=200, random_state=4)
+    a, b = kr.drivers.relative_importance(sdf, **kw), kr.drivers.relative_importance(resp, **kw)
+    pd.testing.assert_frame_equal(a.summary, b.summary, **same)
+    assert a.n_excluded == b.n_excluded and a.n_clusters == b.n_clusters

@@ -232,7 +232,7 @@ def test_unknown_table_in_config(programme_copy):
 def test_unknown_config_key(programme_copy):
     edit_config(programme_copy, "scales:", "colour: blue\nscales:")
     with pytest.raises(DataError, match=errmsg("programme.yaml") + r": unknown keys in the programme config: colour "
-                       r"\(allowed: name, scales, tables, database\)"):
+                       r"\(allowed: name, scales, tables, database, engine\)"):
         load_programme(programme_copy)
 
 

@@ -2,7 +2,11 @@
 
 Only data dated strictly before ``as_of`` enter a feature; the outcome looks
 forward from ``as_of``.  Adding later responses, follow-ups or interviews
-therefore changes no feature (tested).
+therefore changes no feature (tested).  When the programme's responses are held
+in an engine (``Programme.engine_tables``: DuckDB, Parquet, Spark), the
+response, invitation and follow-up features are engine queries with the
+``as_of`` filter applied in the engine (:mod:`kapta_research.engines`); the same
+numbers, and the same leakage test.
 
 Each feature family is a function of its own, taking the whole programme
 (or its tables) and ``as_of`` and filtering by date itself, so that each can
@@ -112,7 +116,21 @@ def account_mix(responses: pd.DataFrame) -> pd.DataFrame:
                         index=counts.index)
 
 
+def _engine(programme) -> dict:
+    """Tables of the programme held in an engine (DuckDB, Parquet, Spark): the features are then
+    engine queries with the ``as_of`` filter applied in the engine (:mod:`kapta_research.engines`)."""
+    eng = getattr(programme, "engine_tables", None)
+    if not eng or "responses" not in eng:
+        return {}
+    from ..engines._churn import engine_tables
+    return engine_tables(programme)
+
+
 def _lookback_waves(programme, as_of, lookback_waves) -> set:
+    eng = _engine(programme)
+    if eng:
+        from ..engines._churn import lookback_waves as on_engine
+        return on_engine(eng, programme, as_of=as_of, lookback_waves=lookback_waves)
     inv = programme.invitations
     inv = inv[inv["sent_at"] < as_of]
     resp = programme.responses[programme.responses["responded_at"] < as_of]
@@ -127,6 +145,10 @@ def survey_features(programme, *, as_of, waves) -> pd.DataFrame:
     when none of its answers has an LTR score).  ``n_roles`` and
     ``has_decision_maker`` are NaN without a contacts table.
     """
+    eng = _engine(programme)
+    if eng:
+        from ..engines._churn import survey_features as on_engine
+        return on_engine(eng, programme, as_of=as_of, waves=waves, with_roles=_provided(programme, "contacts"))
     resp = programme.responses
     r = resp[(resp["responded_at"] < as_of) & resp["wave"].isin(waves)]
     g = r.groupby("account_id")
@@ -149,15 +171,35 @@ def response_rate_features(programme, *, as_of, waves) -> pd.DataFrame:
     One row per invited account; empty (so NaN features) without invitations.
     """
     cols = ["response_rate", "response_rate_trend"]
-    inv = programme.invitations
-    inv = inv[(inv["sent_at"] < as_of) & inv["wave"].isin(waves)]
-    if not len(inv):
+    eng = _engine(programme)
+    counts = None
+    if eng:
+        from ..engines._churn import response_counts
+        counts = response_counts(eng, programme, as_of=as_of, waves=waves)
+    if counts is None:
+        inv = programme.invitations
+        inv = inv[(inv["sent_at"] < as_of) & inv["wave"].isin(waves)]
+        resp = programme.responses[programme.responses["responded_at"] < as_of]
+        if len(inv) and eng:   # invitations in memory, responses in the engine
+            from ..engines._churn import _before
+            r = _before(eng["responses"], "responded_at", as_of)
+            answered = set(r.select(r["invitation_id"].cast("string").name("i")).distinct().execute()["i"].dropna())
+        else:
+            answered = set(resp["invitation_id"].dropna())
+        i = inv.assign(responded=inv["invitation_id"].isin(answered))
+        counts = i.groupby(["account_id", "wave"])["responded"].agg(n="size", k="sum").reset_index()
+    if not len(counts):
         return pd.DataFrame(columns=cols, dtype=float)
-    resp = programme.responses[programme.responses["responded_at"] < as_of]
-    i = inv.copy()
-    i["responded"] = i["invitation_id"].isin(set(resp["invitation_id"].dropna()))
-    per = i.groupby(["account_id", "wave"])["responded"].mean().rename("rate").reset_index()
-    rate = i.groupby("account_id")["responded"].mean().rename("response_rate")
+    return _rates_from_counts(counts)
+
+
+def _rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """Response rate and its per-wave trend from invitation (``n``) and response (``k``) counts per
+    (``account_id``, ``wave``): the one computation of the in-memory and the engine path."""
+    counts = counts.sort_values(["account_id", "wave"], kind="stable").reset_index(drop=True)
+    per = counts.assign(rate=counts["k"].astype(float) / counts["n"].astype(float))[["account_id", "wave", "rate"]]
+    tot = counts.groupby("account_id")[["k", "n"]].sum()
+    rate = (tot["k"].astype(float) / tot["n"].astype(float)).rename("response_rate")
     # least-squares slope per account: cov(wave, rate) / var(wave), NaN with fewer than 2 waves
     gw = per.groupby("account_id")
     xc = per["wave"] - gw["wave"].transform("mean")
@@ -170,6 +212,17 @@ def response_rate_features(programme, *, as_of, waves) -> pd.DataFrame:
 
 def recency_features(programme, *, as_of) -> pd.DataFrame:
     """Days since the account's latest response, and its latest wave's NPS (all responses before ``as_of``)."""
+    eng = _engine(programme)
+    if eng:
+        from ..engines._churn import recency_counts
+        res = recency_counts(eng, as_of=as_of)
+        last = pd.to_datetime(res["last"])
+        out = pd.DataFrame({"days_since_response": (as_of - last).dt.days.astype(float)})
+        n = res["k_n"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["latest_nps"] = np.where(n > 0, nps_from_counts(res["k_pro"].to_numpy(float),
+                                                                res["k_det"].to_numpy(float), n), np.nan)
+        return out
     resp = programme.responses[programme.responses["responded_at"] < as_of]
     last = resp.groupby("account_id")["responded_at"].max()
     out = pd.DataFrame({"days_since_response": (as_of - last).dt.days.astype(float)})
@@ -195,6 +248,10 @@ def followup_features(programme, *, as_of, waves) -> pd.DataFrame:
     """
     if not _provided(programme, "followups"):
         return pd.DataFrame(columns=["detractor_followup_7d"], dtype=float)
+    eng = _engine(programme)
+    if eng:
+        from ..engines._churn import followup_shares
+        return pd.DataFrame({"detractor_followup_7d": followup_shares(eng, programme, as_of=as_of, waves=waves)})
     resp = programme.responses
     r = resp[(resp["responded_at"] < as_of) & resp["wave"].isin(waves)]
     det = r[category_codes(r["ltr"].to_numpy(float)) == -1][["response_id", "account_id", "responded_at"]]

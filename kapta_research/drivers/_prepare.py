@@ -60,6 +60,7 @@ class _Prepared:
     n_dropped: int
     frame: pd.DataFrame      # the complete rows (original labels), for error messages
     drivers: list[str]
+    cluster_labels: np.ndarray | None = None   # label of each cluster code
 
 
 def _check_driver_list(drivers, *, func: str) -> list[str]:
@@ -164,7 +165,8 @@ def _prepare(data, *, func: str, outcome: str, drivers, weights=None, cluster=No
         n_groups = len(uniques)
     if not (w > 0).any():
         raise DataError("every complete row has weight 0", file=src, column=weights)
-    return _Prepared(Z, y, X, w, codes, n_groups, weights is not None, n_dropped, frame, drivers)
+    return _Prepared(Z, y, X, w, codes, n_groups, weights is not None, n_dropped, frame, drivers,
+                     None if cluster is None else np.asarray(uniques, dtype=object))
 
 
 def _weighted_cov(Z: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -184,30 +186,35 @@ def _check_design(Z, w, drivers, *, func: str, src: str, outcome: str,
     ``Z`` holds the outcome then the drivers; ``w`` the weights (None: all 1).
     Returns the weighted covariance matrix of ``Z``.
     """
-    y, X = Z[:, 0], Z[:, 1:]
-    n, p = X.shape
-    if w is None:
-        used = slice(None)
-        n_used = n
-    else:
-        used = w > 0
-        n_used = int(used.sum())
+    used = slice(None) if w is None else w > 0
+    Zu = Z[used]
+    n_used = len(Zu)
+    lo, hi = (Zu.min(axis=0), Zu.max(axis=0)) if n_used else (None, None)
+    return check_design_summary(n_used, lo, hi, lambda: _weighted_cov(Z, w), drivers, func=func, src=src,
+                                outcome=outcome, where=where)
+
+
+def check_design_summary(n_used: int, lo, hi, cov, drivers, *, func: str, src: str, outcome: str,
+                         where: str = "") -> np.ndarray:
+    """:func:`_check_design` from summaries: rows of positive weight, column minima / maxima and the
+    covariance (or a function returning it), as an engine returns them (:mod:`kapta_research.engines`).
+    """
+    p = len(drivers)
     if n_used < p + 2:
         raise DataError(
             f"{func}: too few rows for {p} driver{'s' if p != 1 else ''}{where}: "
             f"{n_used} complete row{'s' if n_used != 1 else ''}, at least {p + 2} needed "
             f"(drivers + intercept + 1). Use fewer drivers or more data.", file=src)
-    Zu = Z[used]
-    const = np.flatnonzero(np.ptp(Zu, axis=0) == 0)
+    const = np.flatnonzero(np.asarray(hi) - np.asarray(lo) == 0)
     if const.size and const[0] == 0:
         raise DataError(f"the outcome is constant{where} (every complete row has the value "
-                        f"{Zu[0, 0]:g}); there is nothing to explain", file=src, column=outcome)
+                        f"{lo[0]:g}); there is nothing to explain", file=src, column=outcome)
     if const.size:
         j = int(const[0])
         raise DataError(
-            f"driver is constant{where} (every complete row has the value {Zu[0, j]:g}); "
+            f"driver is constant{where} (every complete row has the value {lo[j]:g}); "
             f"it cannot explain anything: remove it", file=src, column=drivers[j - 1])
-    cov = _weighted_cov(Z, w)
+    cov = cov() if callable(cov) else cov
     corr, _ = _lmg.standardise(cov)
     rxx = corr[1:, 1:]
     # identical / perfectly correlated pairs first: the most common case

@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import _lmg
+from .. import _lmg, _nps_sums
+from .._engine_hook import is_engine_table
 from .._validation import check_choice, source_of
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 from ..stats import resample
 from ._prepare import (MAX_LMG_DRIVERS, METHODS, _DOMINANCE_LABEL, _boot_counts, _check_common,
                        _check_design, _check_driver_list, _cluster_setup, _DriversResult, _prepare,
@@ -88,14 +89,59 @@ def _importance_core(prep: _Prepared, *, func: str, method: str, n_boot: int, rn
     src = source_of(prep.frame)
     cov = _check_design(prep.Z, prep.w if prep.weighted else None, prep.drivers, func=func,
                         src=src, outcome=outcome)
+
+    def cluster_sums():
+        codes, G = _cluster_setup(prep, func=func, n_boot=n_boot)
+        if prep.cluster_labels is not None:   # clusters in text order of their label, as an engine returns them
+            codes = _nps_sums.rank_labels(prep.cluster_labels)[codes]
+        Z = prep.Z - (prep.w @ prep.Z / prep.w.sum() if prep.weighted else prep.Z.mean(axis=0))
+        return _lmg.cluster_stats(Z, prep.w if prep.weighted else None, codes, G)
+    return _importance_from(cov, cluster_sums, func=func, method=method, n_boot=n_boot, rng=rng, src=src)
+
+
+def _importance_on_engine(data, *, func: str, outcome: str, drivers, weights, cluster, method: str,
+                          n_boot: int, rng):
+    """:func:`_importance_core` on an engine table: per-account cross-products from the engine
+    (:func:`kapta_research.engines.cross_products`), the rows never leave it."""
+    from ..engines import cross_products
+    from ._prepare import check_design_summary
+    for name, col in (("outcome", outcome), ("weights", weights), ("cluster", cluster)):
+        if col is not None and not isinstance(col, str):
+            raise ParameterError(f"The '{name}' parameter of {func} must be a column name (str)"
+                                 f"{'' if name == 'outcome' else ' or None'}. Got {col!r} instead.")
+    if outcome in drivers:
+        raise ParameterError(f"The 'outcome' parameter of {func} must not also be a driver. "
+                             f"Got {outcome!r} instead.")
+    if n_boot > 0 and cluster is None:
+        raise ParameterError(f"{func}: the bootstrap of respondents needs the rows; on an engine table give "
+                             "cluster= (the account bootstrap runs on per-account cross-products) or n_boot=0.")
+    cp = cross_products(data, outcome=outcome, drivers=drivers, cluster=cluster, weights=weights, func=func)
+    src = cp.source
+    if cp.n_positive == 0:
+        raise DataError("every complete row has weight 0", file=src, column=weights)
+    cov = check_design_summary(cp.n_positive, cp.lo, cp.hi, cp.covariance(), drivers, func=func, src=src,
+                               outcome=outcome)
+    G = len(cp.clusters)
+
+    def cluster_sums():
+        if G < 2:
+            raise DataError(f"{func}: the bootstrap needs at least 2 clusters; the complete rows "
+                            f"belong to {G} cluster.", file=src)
+        return cp.centred()
+    core = _importance_from(cov, cluster_sums, func=func, method=method, n_boot=n_boot, rng=rng, src=src)
+    return core, dict(n=int(cp.n.sum()), n_groups=G if cluster is not None else None, n_dropped=cp.n_excluded)
+
+
+def _importance_from(cov, cluster_sums, *, func, method, n_boot, rng, src):
+    """Importances of the covariance ``cov`` and the account bootstrap from per-cluster sums
+    ``(sw, s1, s2)`` of the centred ``z`` (:func:`kapta_research._lmg.cluster_stats`)."""
     eng_method = "lmg" if method == "dominance" else method
     imp, r2, _ = _lmg.importances(cov[None], eng_method)
     imp, r2 = imp[0], float(r2[0])
     out = {"cov": cov, "imp": imp, "r2": r2, "boot_imp": None, "boot_r2": None, "n_failed": 0}
     if n_boot > 0:
-        codes, G = _cluster_setup(prep, func=func, n_boot=n_boot)
-        Z = prep.Z - (prep.w @ prep.Z / prep.w.sum() if prep.weighted else prep.Z.mean(axis=0))
-        sw, s1, s2 = _lmg.cluster_stats(Z, prep.w if prep.weighted else None, codes, G)
+        sw, s1, s2 = cluster_sums()
+        G = len(sw)
         imps, r2s = [], []
         n_failed = 0
         for counts in _boot_counts(rng, G, n_boot):
@@ -124,8 +170,11 @@ def relative_importance(data, *, outcome, drivers, method="lmg", weights=None, c
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per response.
+    data : pandas.DataFrame or engine table
+        One row per response.  An Ibis table or Spark DataFrame (DuckDB,
+        Parquet, Spark, ...) is reduced in its engine to per-account
+        cross-products over complete rows (:func:`kapta_research.engines.cross_products`);
+        the result is the same (the bootstrap then needs ``cluster``).
     outcome : str
         Column of the outcome (e.g. ``"ltr"``).
     drivers : list of str
@@ -243,18 +292,23 @@ def relative_importance(data, *, outcome, drivers, method="lmg", weights=None, c
             f"The 'drivers' parameter of {func} must hold at most {MAX_LMG_DRIVERS} drivers for "
             f"method={method!r} (exact over all 2**p subsets). Got {len(drivers)} instead; "
             f"use method='johnson' for more drivers.")
-    prep = _prepare(data, func=func, outcome=outcome, drivers=drivers, weights=weights,
-                    cluster=cluster)
-    core = _importance_core(prep, func=func, method=method, n_boot=n_boot, rng=rng,
-                            outcome=outcome)
+    if is_engine_table(data):   # DuckDB / Parquet / Spark: per-account cross-products from the engine
+        core, info = _importance_on_engine(data, func=func, outcome=outcome, drivers=drivers, weights=weights,
+                                           cluster=cluster, method=method, n_boot=n_boot, rng=rng)
+    else:
+        prep = _prepare(data, func=func, outcome=outcome, drivers=drivers, weights=weights,
+                        cluster=cluster)
+        core = _importance_core(prep, func=func, method=method, n_boot=n_boot, rng=rng,
+                                outcome=outcome)
+        info = dict(n=len(prep.y), n_groups=prep.n_groups, n_dropped=prep.n_dropped)
     imp, r2 = core["imp"], core["r2"]
-    n = len(prep.y)
+    n = info["n"]
     summary = pd.DataFrame({
-        "driver": prep.drivers,
+        "driver": drivers,
         "importance": imp,
         "share": imp / r2,
         "rank": _rank_desc(imp),
-        "n": len(prep.y),
+        "n": n,
     })
     replicates = None
     r2_lo = r2_hi = None
@@ -265,21 +319,21 @@ def relative_importance(data, *, outcome, drivers, method="lmg", weights=None, c
         rlo, rhi = _rank_ci(_rank_desc(bimp), confidence)
         summary["ci_low"], summary["ci_high"] = lo, hi
         summary["rank_ci_low"], summary["rank_ci_high"] = rlo, rhi
-        replicates = pd.DataFrame(bimp, columns=prep.drivers)
+        replicates = pd.DataFrame(bimp, columns=drivers)
         summary["n"] = summary.pop("n")
     result = ImportanceResult(
         summary=summary, method=method, outcome=outcome, r2=r2, n=n,
-        n_clusters=prep.n_groups, n_excluded=prep.n_dropped, n_boot=n_boot,
+        n_clusters=info["n_groups"], n_excluded=info["n_dropped"], n_boot=n_boot,
         confidence=confidence, n_boot_failed=core["n_failed"], replicates=replicates,
         r2_ci_low=r2_lo, r2_ci_high=r2_hi,
     )
     if method == "dominance":
         corr, _ = _lmg.standardise(core["cov"])
         r2_all = _lmg.subset_r2(corr)
-        p = len(prep.drivers)
+        p = len(drivers)
         cond = _lmg.conditional_increments(r2_all, p)
         result.conditional = pd.DataFrame({
-            "driver": np.repeat(prep.drivers, p),
+            "driver": np.repeat(drivers, p),
             "k": np.tile(np.arange(p), p),
             "increment": cond.ravel(),
         })
@@ -290,7 +344,7 @@ def relative_importance(data, *, outcome, drivers, method="lmg", weights=None, c
             c_code = 1 if np.all(d > tol) else -1 if np.all(d < -tol) else 0
             g = imp[a] - imp[b]
             g_code = 1 if g > tol else -1 if g < -tol else 0
-            rows.append((prep.drivers[a], prep.drivers[b], _DOMINANCE_LABEL[code],
+            rows.append((drivers[a], drivers[b], _DOMINANCE_LABEL[code],
                          _DOMINANCE_LABEL[c_code], _DOMINANCE_LABEL[g_code]))
         result.complete = pd.DataFrame(rows, columns=["driver_a", "driver_b", "complete",
                                                       "conditional", "general"])

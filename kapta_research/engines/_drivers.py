@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import DataError
 from ._nps import require_columns
-from ._tables import to_ibis
+from ._tables import describe, to_ibis
 
 
 @dataclass
@@ -34,7 +35,13 @@ class CrossProducts:
     s1 : ndarray, shape (G, m)
     s2 : ndarray, shape (G, m*m)
     n_excluded : int
-        Rows dropped for a missing outcome or driver.
+        Rows dropped for a missing outcome, driver, weight or cluster.
+    lo, hi : ndarray, shape (m,)
+        Smallest / largest value of each column over complete rows of positive weight.
+    n_positive : int
+        Complete rows of positive weight.
+    source : str
+        Where the table comes from (for messages).
     """
     columns: list
     clusters: np.ndarray
@@ -43,6 +50,10 @@ class CrossProducts:
     s1: np.ndarray
     s2: np.ndarray
     n_excluded: int
+    lo: np.ndarray | None = None
+    hi: np.ndarray | None = None
+    n_positive: int | None = None
+    source: str = ""
 
     def covariance(self) -> np.ndarray:
         """Weighted covariance of ``z`` (divisor: total weight), as ``drivers._prepare._weighted_cov``."""
@@ -60,9 +71,14 @@ class CrossProducts:
         return self.sw, self.s1 - self.sw[:, None] * mu, s2.reshape(-1, m * m)
 
 
-def cross_products(data, *, outcome: str, drivers, cluster: str, weights: str | None = None,
+def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights: str | None = None,
                    func: str = "cross_products") -> CrossProducts:
     """Per-account cross-products of ``(outcome, drivers)`` over complete rows, in one engine query.
+
+    A row is complete when the outcome, every driver, the weight and the
+    cluster are present (listwise deletion, as :mod:`kapta_research.drivers`).
+    Non-numeric columns and negative or infinite weights are a DataError naming
+    the table.  Without ``cluster`` the sums are one row (no account bootstrap).
 
     Parameters
     ----------
@@ -72,31 +88,71 @@ def cross_products(data, *, outcome: str, drivers, cluster: str, weights: str | 
     Returns
     -------
     CrossProducts
+        With ``lo`` / ``hi``: the smallest and largest value of each column
+        over complete rows of positive weight (constant-column checks).
     """
     import ibis
     t = to_ibis(data)
     cols = [outcome, *drivers]
-    require_columns(t, [*cols, cluster, *([weights] if weights else [])], func=func)
-    complete = ibis.and_(*[t[c].notnull() for c in cols])
-    n_all = int(t.count().execute())
-    t = t.filter(complete)
+    require_columns(t, [*cols, *([cluster] if cluster else []), *([weights] if weights else [])], func=func)
+    for c in cols + ([weights] if weights else []):
+        if not t[c].type().is_numeric() or t[c].type().is_boolean():
+            raise DataError(f"values are not numbers (column type {t[c].type()})", file=describe(t), column=c)
+    complete = [t[c].notnull() for c in cols + ([weights] if weights else []) + ([cluster] if cluster else [])]
+    complete += [~t[c].isnan() for c in cols + ([weights] if weights else []) if t[c].type().is_floating()]
+    ok = ibis.and_(*complete)
+    checks = {"n_all": t.count()}
+    if weights:
+        w0 = t[weights].cast("float64")
+        bad = ok & (w0 < 0)
+        checks["bad_w"] = bad.cast("int64").sum()
+    inf = [t[c].isinf() for c in cols + ([weights] if weights else []) if t[c].type().is_floating()]
+    if inf:
+        checks["n_inf"] = ibis.or_(*inf).cast("int64").sum()
+    found = t.aggregate(**checks).execute().iloc[0].fillna(0)
+    if weights and found["bad_w"]:
+        raise DataError("weights must not be negative", file=describe(t), column=weights,
+                        values=t.filter(bad).select(weights).limit(10).execute()[weights].tolist())
+    if inf and found["n_inf"]:
+        raise DataError("values are infinite", file=describe(t))
+    n_all = int(found["n_all"])
+    t = t.filter(ok)
     w = t[weights].cast("float64") if weights else None
     z = [t[c].cast("float64") for c in cols]
     m = len(cols)
+    pos = (w > 0) if w is not None else None
     aggs = {"n": t.count(), "sw": (w.sum() if w is not None else t.count().cast("float64"))}
+    if w is not None:
+        aggs["n_pos"] = pos.cast("int64").sum()
     for i in range(m):
         aggs[f"s1_{i}"] = (z[i] * w).sum() if w is not None else z[i].sum()
+        zi = z[i] if w is None else ibis.ifelse(pos, z[i], ibis.null("float64"))
+        aggs[f"lo_{i}"], aggs[f"hi_{i}"] = zi.min(), zi.max()
         for j in range(i, m):
             prod = z[i] * z[j]
             aggs[f"s2_{i}_{j}"] = (prod * w).sum() if w is not None else prod.sum()
-    res = t.group_by(t[cluster].cast("string").name("_g")).aggregate(**aggs).execute()
-    res = res.sort_values("_g", kind="stable").reset_index(drop=True)
+    if cluster:
+        res = t.group_by(t[cluster].cast("string").name("_g")).aggregate(**aggs).execute()
+        res = res.sort_values("_g", kind="stable").reset_index(drop=True)
+    else:
+        res = t.aggregate(**aggs).execute()
+        res = res[res["n"] > 0].assign(_g="").reset_index(drop=True)
+    if not len(res):
+        raise DataError(f"{func}: no row has the outcome, every driver{', the weight' if weights else ''}"
+                        f"{', the cluster' if cluster else ''} present ({n_all} rows, all incomplete).",
+                        file=describe(t))
     s1 = res[[f"s1_{i}" for i in range(m)]].to_numpy(float)
     s2 = np.zeros((len(res), m, m))
     for i in range(m):
         for j in range(i, m):
             s2[:, i, j] = s2[:, j, i] = res[f"s2_{i}_{j}"].to_numpy(float)
     n = res["n"].to_numpy(np.int64)
+    lo = np.array([np.nanmin(res[f"lo_{i}"].to_numpy(float)) if res[f"lo_{i}"].notna().any() else np.nan
+                   for i in range(m)])
+    hi = np.array([np.nanmax(res[f"hi_{i}"].to_numpy(float)) if res[f"hi_{i}"].notna().any() else np.nan
+                   for i in range(m)])
     return CrossProducts(columns=cols, clusters=res["_g"].to_numpy(dtype=object), n=n,
                          sw=res["sw"].to_numpy(float), s1=s1, s2=s2.reshape(len(res), m * m),
-                         n_excluded=n_all - int(n.sum()))
+                         n_excluded=n_all - int(n.sum()), lo=lo, hi=hi,
+                         n_positive=int(res["n_pos"].sum()) if w is not None else int(n.sum()),
+                         source=describe(to_ibis(data)))

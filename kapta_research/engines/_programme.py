@@ -22,26 +22,24 @@ def raw_tables(location: str):
 
     Returns
     -------
-    (raw, specs, scales, name, notes, dropped, engine, data_hash)
+    (raw, specs, scales, name, notes, dropped, engine, data_hash, engine_tables)
+        ``engine_tables``: table name -> the Ibis table (the rows stay in the engine).
     """
     from ..io.config import TableSpec
     from ..io.mapping import apply_spec
     from ..io.programme import ProgrammeError
-    from ..io.read import FileRows, RawTable, _strings
     from ..schema import TABLES
     src = connect(location)
-    raw, specs, problems = {}, {}, []
+    raw, specs, problems, in_engine = {}, {}, [], {}
     h = hashlib.sha256()
     for name in [t for t in TABLES if t in src.tables]:
         t = src.table(name)
-        df = _strings(t.execute()).reset_index(drop=True)
-        df.columns = [str(c).strip() for c in df.columns]
+        in_engine[name] = t
+        table = fetch_raw(t, f"{src.tables[name]} ({src.engine})")
         h.update(name.encode())
-        h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
-        df.attrs = {"source": f"{src.tables[name]} ({src.engine})",
-                    "file_rows": FileRows(df.index, np.arange(2, len(df) + 2))}
+        h.update(pd.util.hash_pandas_object(table.frame, index=False).to_numpy().tobytes())
         specs[name] = TableSpec(name=name, table=name)
-        raw[name] = apply_spec(RawTable(df), specs[name], problems)
+        raw[name] = apply_spec(table, specs[name], problems)
     if problems:
         raise ProgrammeError(problems)
     if "responses" not in raw:
@@ -49,4 +47,84 @@ def raw_tables(location: str):
         raise DataError(f"no responses table in {location} (tables: {', '.join(sorted(src.tables)) or 'none'})",
                         file=location)
     name = Path(location.split("://")[-1].rstrip("/")).stem or location
-    return raw, specs, {}, name, {}, {}, src.engine, h.hexdigest()
+    return raw, specs, {}, name, {}, {}, src.engine, h.hexdigest(), in_engine
+
+
+def fetch_raw(t, source: str):
+    """An engine table as the loader's raw table (text cells, spreadsheet row numbers)."""
+    from ..io.read import FileRows, RawTable, _strings
+    df = _strings(t.execute()).reset_index(drop=True)
+    df.columns = [str(c).strip() for c in df.columns]
+    df.attrs = {"source": source, "file_rows": FileRows(df.index, np.arange(2, len(df) + 2))}
+    return RawTable(df)
+
+
+def canonical(t, spec):
+    """The engine table under canonical column names, when the spec only renames columns (else None:
+    value maps, derived waves and the like are applied by the loader in pandas)."""
+    if spec.values or spec.wave or spec.churned or spec.roles or spec.format != "plain":
+        return None
+    from ._tables import _SOURCES, describe
+    renames = {new: old for old, new in (spec.columns or {}).items() if old in t.columns and old != new}
+    if not renames:
+        return t
+    out = t.rename(renames)
+    _SOURCES[out.op()] = describe(t)
+    return out
+
+
+class ConfigEngine:
+    """The ``engine:`` of a programme config: where its tables are read (and kept) by an engine.
+
+    ``duckdb``: Parquet files and tables of the config's ``database`` are opened
+    in an embedded DuckDB as well (CSV and Excel files are read by the loader
+    only); ``spark:`` / a connection URL: every table is a table of that engine,
+    named by the table's ``table:`` (default: its canonical name).
+    """
+
+    def __init__(self, engine: str, folder: Path, database: str | None, config: Path):
+        self.engine, self.folder, self.database, self.config = engine, folder, database, config
+        self._h = hashlib.sha256()
+        if engine == "duckdb":
+            import ibis
+            self.src, self.con = None, ibis.duckdb.connect()
+            self.db = connect(folder / database) if database else None
+        else:
+            self.src = connect(engine)
+            self.con, self.db = self.src.con, None
+
+    def digest(self, name: str, frame: pd.DataFrame) -> None:
+        """Add a table read by the engine to the content hash (the run manifest's data hash)."""
+        self._h.update(name.encode())
+        self._h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+    def hexdigest(self) -> str:
+        return self._h.hexdigest() if self.src is not None else ""
+
+    @property
+    def name(self) -> str:
+        from ._tables import engine_version
+        return engine_version(self.con)
+
+    def reads(self, spec) -> bool:
+        """Whether the engine (not the file reader) reads this table."""
+        return self.src is not None
+
+    def table(self, spec):
+        """The Ibis table of ``spec`` (None when the engine does not hold it)."""
+        from ..errors import DataError
+        from ._tables import _SOURCES
+        if self.src is not None:
+            name = spec.table or spec.name
+            if name not in self.src.tables:
+                raise DataError(f"no table {name!r} for the {spec.name} table in {self.engine} (engine: of the "
+                                f"programme config). Tables: {', '.join(sorted(self.src.tables)) or 'none'}",
+                                file=str(self.config))
+            return self.src.table(name)
+        if spec.file and spec.file.lower().endswith(".parquet"):
+            t = self.con.read_parquet(str(self.folder / spec.file))
+            _SOURCES[t.op()] = f"{self.folder / spec.file} ({self.name})"
+            return t
+        if spec.table and self.db is not None and spec.table in self.db.tables:
+            return self.db.table(spec.table)
+        return None

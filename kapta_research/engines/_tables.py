@@ -159,7 +159,8 @@ def connect(location, *, spark=None) -> EngineSource:
             raise ParameterError(f"Unknown engine URL {loc!r}: no Ibis backend {scheme!r} is installed. "
                                  f"Installed: {', '.join(known)} (and spark: for a local Spark session).")
         con = ibis.connect(loc)
-        return EngineSource("url", loc, con, {t: t for t in con.list_tables()})
+        names = _duckdb_tables(con) if getattr(con, "name", "") == "duckdb" else con.list_tables()
+        return EngineSource("url", loc, con, {t: t for t in names})
     path = Path(loc)
     if path.suffix.lower() in (".duckdb", ".ddb"):
         if not path.is_file():

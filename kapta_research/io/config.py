@@ -21,7 +21,7 @@ from .formats import FORMATS, PRESETS
 __all__ = ["CONFIG_NAMES", "TABLE_KEYS", "TOP_KEYS", "TableSpec", "load_config", "table_spec", "did_you_mean"]
 
 CONFIG_NAMES = ("programme.yaml", "programme.yml", "programme.toml")
-TOP_KEYS = ("name", "scales", "tables", "database")
+TOP_KEYS = ("name", "scales", "tables", "database", "engine")
 #: A values-map target that marks an answer label as missing ("Don't know", "N/A").
 MISSING_LABEL = "missing"
 
@@ -110,8 +110,33 @@ def load_config(path: Path) -> dict:
         raise DataError("'tables' must map table names to a file or a mapping of options", file=str(path))
     _refuse_unknown(tables, tuple(TABLES), "tables", "known", path)
     return {"name": cfg.get("name"), "scales": _check_scales(cfg.get("scales") or {}, path),
-            "database": cfg.get("database"),
+            "database": cfg.get("database"), "engine": _check_engine(cfg.get("engine"), path),
             "tables": {t: table_spec(t, spec, path) for t, spec in tables.items()}}
+
+
+def _check_engine(engine, path) -> str | None:
+    """The ``engine:`` key: ``duckdb`` (the embedded default), ``spark:`` / ``spark:local[4]`` (a
+    local Spark session) or an Ibis connection URL (``postgres://user@host/db``) whose backend is
+    installed; anything else is an error naming the config file."""
+    if engine is None:
+        return None
+    if not isinstance(engine, str) or not engine.strip():
+        raise DataError(f"'engine' must be duckdb, spark: or a connection URL such as postgres://host/db; "
+                        f"got {engine!r}", file=str(path))
+    engine = engine.strip()
+    if engine.lower() == "duckdb" or engine.startswith("spark:"):
+        return engine.lower() if engine.lower() == "duckdb" else engine
+    if "://" not in engine:
+        raise DataError(f"unknown engine {engine!r}{did_you_mean(engine, ('duckdb', 'spark:'))}: give duckdb, "
+                        "spark: or a connection URL such as postgres://host/db", file=str(path))
+    from importlib import metadata
+    scheme = engine.split("://", 1)[0].lower()
+    known = sorted(ep.name for ep in metadata.entry_points(group="ibis.backends"))
+    if scheme not in known:
+        raise DataError(f"unknown engine URL scheme {scheme!r}{did_you_mean(scheme, known)} in engine: {engine}: "
+                        f"no Ibis backend {scheme!r} is installed (installed: {', '.join(known)}; and spark:)",
+                        file=str(path))
+    return engine
 
 
 def _refuse_unknown(given, allowed: tuple, what: str, listed: str, path) -> None:

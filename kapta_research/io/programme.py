@@ -133,6 +133,10 @@ class Programme:
     #: RecipientLastName, SurveyMonkey First Name / Last Name): kept only so that comment
     #: scrubbing can remove them; never written to a table
     person_names: tuple = ()
+    #: table name -> the same table in its engine (an Ibis table) when an engine read the data
+    #: (Parquet, a DuckDB file, Spark, an engine URL); statistics that accept engine tables use
+    #: these, so the rows stay in the engine (:mod:`kapta_research.engines`)
+    engine_tables: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if not self.supplied:  # built by hand (e.g. from simulate): a table with rows counts as given
@@ -276,9 +280,10 @@ def _duckdb_tables(path: Path) -> set:
         con.close()
 
 
-def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict]:
+def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict, tuple]:
     """Return ({table: raw frame}, {table: TableSpec}, scales, name, {table: notes},
-    {table: dropped footer rows}) for a location."""
+    {table: dropped footer rows}, (engine name, {table: engine table})) for a location; the last is
+    ``("", {})`` unless the config names an ``engine:``."""
     cfg: dict = {"tables": {}}
     folder = location
     cfg_path = _config_path(location)
@@ -298,8 +303,18 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict]:
     if not specs:
         specs = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
     raw, notes, dropped, problems = {}, {}, {}, []
+    eng, in_engine = None, {}
+    if cfg.get("engine"):
+        from ..engines._programme import ConfigEngine, canonical, fetch_raw
+        eng = ConfigEngine(cfg["engine"], folder, db, cfg_path)
     for t, spec in specs.items():
-        if spec.file:
+        et = eng.table(spec) if eng is not None else None
+        if et is not None and (c := canonical(et, spec)) is not None:
+            in_engine[t] = c
+        if eng is not None and eng.reads(spec):
+            table = fetch_raw(et, f"{spec.table or t} ({eng.name})")
+            eng.digest(t, table.frame)
+        elif spec.file:
             if not (folder / spec.file).is_file():
                 raise DataError(f"file not found for the {t} table (tables: {t}: {spec.file}). "
                                 f"Files in {folder}: {', '.join(sorted(f.name for f in folder.iterdir()))}",
@@ -321,7 +336,8 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict]:
     if problems:
         raise ProgrammeError(name_export_columns(problems, raw.values()))
     scales = cfg.get("scales") or {}
-    return raw, specs, scales, str(cfg.get("name") or location.name), notes, dropped
+    return (raw, specs, scales, str(cfg.get("name") or location.name), notes, dropped,
+            (eng.name if eng is not None else "", in_engine, eng.hexdigest() if eng is not None else ""))
 
 
 def data_hash(paths) -> str:
@@ -359,16 +375,16 @@ def load_programme(location) -> Programme:
     >>> len(prog.accounts)
     300
     """
-    engine, engine_hash = "", ""
+    engine, engine_hash, in_engine = "", "", {}
     if _engine_location(location):   # Parquet file/glob, spark:, an engine URL: read by an engine
         from ..engines._programme import raw_tables as engine_tables
-        raw, specs, scales, name, notes, dropped, engine, engine_hash = engine_tables(str(location))
+        raw, specs, scales, name, notes, dropped, engine, engine_hash, in_engine = engine_tables(str(location))
         location = Path(str(location)) if "://" not in str(location) else str(location)
     else:
         location = Path(location)
-        raw, specs, scales, name, notes, dropped = _raw_tables(location)
-        if location.suffix.lower() in (".duckdb", ".db") or any(".duckdb[" in str(df.attrs.get("source", ""))
-                                                               for df in raw.values()):
+        raw, specs, scales, name, notes, dropped, (engine, in_engine, engine_hash) = _raw_tables(location)
+        if not engine and (location.suffix.lower() in (".duckdb", ".db")
+                           or any(".duckdb[" in str(df.attrs.get("source", "")) for df in raw.values())):
             engine = f"duckdb {_dist_version('duckdb')}"
     problems: list[DataError] = []
     wave_labels = link.prepare(raw, specs, notes, problems)
@@ -380,10 +396,11 @@ def load_programme(location) -> Programme:
                                                rows=p.rows, values=p.values) for p in problems]
         raise ProgrammeError(name_export_columns(problems, raw.values()))
     sources = {t: df.attrs.get("source", "") for t, df in raw.items()}
-    files = {s.split("[")[0] for s in sources.values() if s} if not engine_hash else set()
-    cfg_files = [] if engine_hash else [location / n for n in CONFIG_NAMES
-                                        if location.is_dir() and (location / n).is_file()]
-    if not engine_hash and location.is_file():
+    files = {f for s in sources.values() if s and Path(f := s.split("[")[0]).is_file()}
+    at_engine = _engine_location(location)   # a Parquet file/glob, spark:, a URL: the engine's hash only
+    cfg_files = [] if at_engine else [location / n for n in CONFIG_NAMES
+                                      if location.is_dir() and (location / n).is_file()]
+    if not at_engine and location.is_file():
         cfg_files.append(location)
     drivers = [d for d in DRIVERS if d in tables["responses"].columns]
     for t in ("responses", "invitations"):
@@ -400,8 +417,17 @@ def load_programme(location) -> Programme:
                      dropped_rows=dropped, wave_labels=wave_labels, person_names=person_names,
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
-                     data_hash=engine_hash or data_hash([*files, *map(str, cfg_files)]),
-                     location=str(location), engine=engine)
+                     data_hash=_combined_hash(engine_hash, [*files, *map(str, cfg_files)]),
+                     location=str(location), engine=engine, engine_tables=in_engine)
+
+
+def _combined_hash(engine_hash: str, files) -> str:
+    """The files' hash, or the engine's content hash (tables read by an engine), or both combined."""
+    if not engine_hash:
+        return data_hash(files)
+    if not files:
+        return engine_hash
+    return hashlib.sha256((engine_hash + data_hash(files)).encode()).hexdigest()
 
 
 def _engine_location(location) -> bool:
