@@ -48,7 +48,7 @@ def test_misspelt_option_keys_are_errors_not_ignored(tmp_path, key, hint):
 def test_unknown_top_level_key_suggests_the_right_one(tmp_path):
     p = programme(tmp_path, "name: x\ntabels:\n  responses: r.csv\n", r__csv=RESPONSES)
     with pytest.raises(DataError, match=r"unknown keys in the programme config: tabels \(did you mean 'tables'\?\) "
-                                        r"\(allowed: name, scales, tables, database\)"):
+                                        r"\(allowed: name, scales, tables, database, engine\)"):
         load_programme(p)
 
 
