@@ -182,12 +182,15 @@ def is_footer(values: pd.DataFrame) -> pd.Series:
         # A footer line split over cells (an unquoted "Copyright (c) 2000-2026 x, inc. All
         # rights reserved." re-saved as CSV): trailing rows whose first filled cell starts
         # with a footer word are footers too; the scan stops at the last real record.
-        first = values.bfill(axis=1).iloc[:, 0]
-        starts = first.astype("string").str.match(_FOOTER).fillna(False).to_numpy(bool)
+        # Only the trailing rows are looked at (the scan stops at the first that is not a footer), so the
+        # first filled cell is found row by row rather than for the whole table (bfill over every row
+        # took most of a programme's load time).
         for i in range(len(values) - 1, -1, -1):
-            if values.iloc[i].isna().all() or out.iloc[i]:
+            row = values.iloc[i]
+            filled = row[row.notna()]
+            if filled.empty or out.iloc[i]:
                 continue
-            if not starts[i]:
+            if not _FOOTER.match(str(filled.iloc[0])):
                 break
             out.iloc[i] = True
     return out
