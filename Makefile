@@ -28,11 +28,12 @@ env: $(STAMP)
 study: $(STAMP)
 	$(BIN)/kapta-research run-all --data data/sample
 
+# --no-loadscope-reorder keeps the longest-file-first order of tests/conftest.py (two workers stay busy)
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow and not study" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not slow and not study" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for f in tests/benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

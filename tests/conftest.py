@@ -41,3 +41,35 @@ def programme_copy(tmp_path):
     dest = tmp_path / "programme"
     shutil.copytree(SAMPLE_DIR, dest)
     return dest
+
+
+#: Seconds each slow test file took run alone (``pytest -n 0``, this 2-core machine, 2026-12-02,
+#: other work running).  Only the order of the run depends on them: ``make test`` hands whole files
+#: to two workers (``--dist loadfile --no-loadscope-reorder``) in collection order, and
+#: :func:`pytest_collection_modifyitems` puts the longest files first, so the run does not end with
+#: one long file on one worker while the other is idle (longest-processing-time-first scheduling).
+#: Files not listed (a few seconds each) follow in their usual order.  Re-measure with
+#: ``pytest --durations=20 -n 0 FILE`` when a file grows.
+FILE_SECONDS = {
+    "tests/test_study_coverage.py": 105,
+    "tests/test_study_coverage_runs.py": 95,
+    "tests/test_study_comments.py": 83,
+    "tests/test_io_exports_study.py": 80,
+    "tests/test_churn_simulation.py": 60,
+    "tests/test_study_programme_health.py": 57,
+    "tests/test_study_accounts.py": 56,
+    "tests/test_study_nps_overview.py": 55,
+    "tests/test_accounts_sim.py": 51,
+    "tests/test_engines_study.py": 49,
+    "tests/test_engines_spark.py": 40,
+    "tests/test_health_sim.py": 39,
+    "tests/test_study_key_drivers.py": 35,
+    "tests/test_study_churn.py": 28,
+    "tests/test_drivers_sim.py": 22,
+    "tests/test_text_simulation.py": 13,
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the longest files first (stable sort: tests keep their order within a file)."""
+    items.sort(key=lambda item: -FILE_SECONDS.get(item.nodeid.split("::", 1)[0], 0))

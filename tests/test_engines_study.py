@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kapta_research as kr
 from kapta_research.nps import nps
 from kapta_research.runner import run_study
 
@@ -20,9 +19,9 @@ pytest.importorskip("ibis")
 
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory):
+def lake(tmp_path_factory, sample):
     root = tmp_path_factory.mktemp("lake")
-    prog = kr.load_sample()
+    prog = sample
     import duckdb
     con = duckdb.connect(str(root / "programme.duckdb"))
     for t in ("responses", "accounts", "contacts", "invitations"):
@@ -37,7 +36,7 @@ def lake(tmp_path_factory):
     return root
 
 
-def test_run_nps_overview_on_a_parquet_file_from_the_command_line(lake, tmp_path):
+def test_run_nps_overview_on_a_parquet_file_from_the_command_line(lake, tmp_path, sample):
     exe = Path(sys.executable).parent / "kapta-research"
     proc = subprocess.run([str(exe), "run", "nps-overview", "--data", str(lake / "responses.parquet"),
                            "--output", str(tmp_path)], capture_output=True, text=True)
@@ -46,17 +45,17 @@ def test_run_nps_overview_on_a_parquet_file_from_the_command_line(lake, tmp_path
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["engine"].startswith("duckdb ") and manifest["data"].endswith("responses.parquet")
     assert (run / "findings.pdf").is_file()
-    r = kr.load_sample().respondents()
+    r = sample.respondents()
     for name, by in (("nps_overall", None), ("nps_by_wave", "wave")):
         same_numbers(pd.read_csv(run / "tables" / f"{name}.csv"), nps(r, by=by, cluster="account_id"))
 
 
-def test_run_nps_overview_on_a_duckdb_file(lake, tmp_path):
+def test_run_nps_overview_on_a_duckdb_file(lake, tmp_path, sample):
     run = run_study("nps-overview", data=str(lake / "programme.duckdb"), output_root=tmp_path, run_id="d",
                     pdf=False)
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["engine"].startswith("duckdb ")
-    r = kr.load_sample().respondents()
+    r = sample.respondents()
     for name, by in (("nps_overall", None), ("nps_by_segment", "segment"), ("nps_by_region", "region")):
         same_numbers(pd.read_csv(run / "tables" / f"{name}.csv"), nps(r, by=by, cluster="account_id"))
     assert (run / "tables" / "response_rates.csv").is_file()

@@ -116,7 +116,7 @@ def _programme_without(tmp_path, *, comments=False, accounts=False):
     return dest
 
 
-def test_plan_without_comments_or_accounts(tmp_path):
+def test_plan_without_comments_or_accounts(tmp_path, sample):
     """No comment column, or only blank comments: every section is in the Not covered box (the notebook runs
     exactly the plan's sections, as the no-accounts run below shows end to end)."""
     prog = load_programme(_programme_without(tmp_path, comments=True))
@@ -125,7 +125,7 @@ def test_plan_without_comments_or_accounts(tmp_path):
     blank = load_programme(SAMPLE_DIR)
     blank.responses["comment"] = None
     assert "Every comment is blank" in coverage.plan("what-customers-say", blank).status
-    assert coverage.plan("what-customers-say", load_programme(SAMPLE_DIR)).status == "runs fully"
+    assert coverage.plan("what-customers-say", sample).status == "runs fully"
 
 
 def test_study_without_accounts_lists_sentiment_as_not_covered(tmp_path):
