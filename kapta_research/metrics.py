@@ -6,7 +6,8 @@ import pandas as pd
 
 from ._validation import check_confidence, check_int
 from .errors import DataError, ParameterError
-from .stats import clustered, design, intervals
+from .stats import intervals
+from .stats.proportion import share_from_counts
 
 __all__ = ["response_rates", "response_rate_trend", "wilson_interval"]
 
@@ -35,39 +36,6 @@ def _rate_counts(programme, *, by, waves, cluster) -> pd.DataFrame:
         df = df.merge(programme.accounts[["account_id", *extra]], on="account_id", how="left")
     keys = [*by, *([cluster] if cluster and cluster not in by else [])]
     return df.groupby(keys, sort=True, dropna=False)["_y"].agg(n="size", k="sum").reset_index()
-
-
-def _share_from_counts(k, n, *, clustered_: bool, confidence: float) -> dict:
-    """:func:`kapta_research.stats.proportion.share_interval` of 0/1 rows given as per-cluster counts.
-
-    ``k`` answered of ``n`` invited per cluster (one entry per invitation-free
-    cluster group without clustering).  With ``y`` in {0, 1} every quantity of the
-    share is a function of these counts: the estimate ``K/N``, the plug-in SRS
-    variance ``m(1-m)/N``, the CRV1 variance ``G/(G-1) Σ (k_g - m n_g)² / N²``
-    (:mod:`kapta_research.stats.clustered`), the worst-case design effect
-    ``Σ n_g² / N`` and the Wilson interval on the effective size
-    (:func:`kapta_research.stats.design.interval_n`), as ``share_interval`` does on the rows.
-    """
-    N, K = float(n.sum()), float(k.sum())
-    m = K / N
-    v_srs = (K * (1 - m) ** 2 + (N - K) * m ** 2) / N ** 2
-    out = dict(n=int(N), successes=int(K), estimate=m, se=float(np.sqrt(v_srs)), ci_low=np.nan,
-               ci_high=np.nan, design_effect=design.design_effect(v_srs, v_srs))
-    if not clustered_:
-        lo, hi = intervals.wilson_interval(m * N, N, confidence=confidence)
-        out.update(ci_low=float(lo), ci_high=float(hi))
-        return out
-    G = len(n)
-    var = float(clustered.crv1_variance((k - m * n) / N)) if G > 1 else float("nan")
-    out.update(se=float(np.sqrt(var)) if np.isfinite(var) else float("nan"),
-               design_effect=design.design_effect(var, v_srs))
-    if G < 2:   # one account: no between-account variation, no interval
-        return out
-    n_eff = design.interval_n(N, var, m * (1 - m), n_clusters=G, confidence=confidence,
-                              worst_case=float((n ** 2).sum() / N))
-    lo, hi = intervals.wilson_interval(m * n_eff, n_eff, confidence=confidence)
-    out.update(ci_low=float(lo), ci_high=float(hi))
-    return out
 
 
 def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence=0.95,
@@ -143,8 +111,8 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
         if n < min_n:
             rows.append({**dict(zip(by, key)), "suppressed": True})
             continue
-        r = _share_from_counts(g["k"].to_numpy(float), g["n"].to_numpy(float), clustered_=cluster is not None,
-                               confidence=confidence)
+        r = share_from_counts(g["k"].to_numpy(float), g["n"].to_numpy(float), clustered_=cluster is not None,
+                              confidence=confidence)
         rows.append({**dict(zip(by, key)), "n_invited": n, "n_responded": r["successes"], "rate": r["estimate"],
                      "se": r["se"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                      "design_effect": r["design_effect"], "suppressed": False})
