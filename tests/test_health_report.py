@@ -52,7 +52,7 @@ def test_findings_word_the_table_numbers(val):
     assert text[-1].startswith("The training snapshots' churn outcomes (up to 365 days after each snapshot) can "
                                "reach past the test snapshot date")
     assert "no embargo" in text[-1]
-    assert "an embargo needs snapshots at least 365 days before the test date" in text[-1]
+    assert "(no embargo: that needs snapshots 365 days before it)" in text[-1]
     with_embargo = health_findings(val.summary, val.comparisons, horizon_days=180, embargo=True)
     assert with_embargo[-1] == ("Training used only snapshots whose 180-day churn window had closed by the test "
                                 "snapshot date (an embargo), so nothing learned was unknown at that date.")

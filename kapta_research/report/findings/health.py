@@ -82,9 +82,7 @@ def _embargo_sentence(horizon_days: int, embargo: bool = False) -> str:
         return (f"Training used only snapshots whose {horizon_days}-day churn window had closed by the test "
                 "snapshot date (an embargo), so nothing learned was unknown at that date.")
     return (f"The training snapshots' churn outcomes (up to {horizon_days} days after each snapshot) can reach past "
-            "the test snapshot date, as there is no embargo between the periods: a score fitted on the test date "
-            f"itself would have known fewer of them (an embargo needs snapshots at least {horizon_days} days "
-            "before the test date).")
+            f"the test snapshot date (no embargo: that needs snapshots {horizon_days} days before it).")
 
 
 def _top_k_sentence(r: pd.Series, name: str, confidence: float) -> str:
