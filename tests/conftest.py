@@ -67,8 +67,8 @@ FILE_SECONDS = {
     "tests/test_study_churn.py": 28,
     "tests/test_drivers_sim.py": 22,
     "tests/test_text_simulation.py": 13,
-    # measured in the working tree (2026-12-02, -n 0, load 3-4): long files with many tests, which the
-    # table would otherwise leave for the end of the run
+    # long files with many tests that would otherwise be left for the end of the run: test_init (90-115 s)
+    # and test_text (74 s) measured alone on 2026-12-02 at load 3-4; the others estimated from combined runs
     "tests/test_init.py": 95,
     "tests/test_text.py": 70,
     "tests/test_operations.py": 60,
