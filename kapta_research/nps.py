@@ -355,16 +355,22 @@ def nps(data, *, outcome="ltr", by=None, weights=None, cluster=None, confidence=
     if cluster is not None and not isinstance(cluster, str):
         raise ParameterError(f"The 'cluster' parameter of {func} must be a column name (str) or None. "
                              f"Got {cluster!r} instead.")
+    common = dict(clustered_=cluster is not None, method=method, confidence=confidence, min_n=min_n,
+                  min_accounts=min_accounts, n_boot=n_boot, rng=rng)
     if _engine_hook.is_engine_table(data):   # DuckDB / Parquet / Spark: the sums come from the engine
-        from .engines import nps_sums
-        keys, sums, rows_of = nps_sums(data, outcome=outcome, by=by, weights=weights, cluster=cluster,
-                                       method=method, func=func)
-    else:
-        keys, sums, rows_of = _sums_in_memory(data, outcome=outcome, by=by, weights=weights,
-                                              cluster=cluster, func=func)
-    return _table_from_sums(keys, sums, by, clustered_=cluster is not None, method=method,
-                            confidence=confidence, min_n=min_n, min_accounts=min_accounts, n_boot=n_boot,
-                            rng=rng, rows_of=rows_of)
+        from .engines import _nps as engine
+        if cluster is not None and method == "bootstrap":   # the account bootstrap needs per-account sums
+            keys, sums, rows_of = engine.nps_sums(data, outcome=outcome, by=by, weights=weights,
+                                                  cluster=cluster, method=method, func=func)
+            return _table_from_sums(keys, sums, by, rows_of=rows_of, weighted=weights is not None, **common)
+        keys, g, pooled_clusters = engine.nps_group_sums(data, outcome=outcome, by=by, weights=weights,
+                                                         cluster=cluster, method=method, func=func)
+        counts = np.stack([g[c] for c in _nps_sums.K_COLS], axis=1)
+        return _table_from_groups(keys, g, by, pooled_clusters=pooled_clusters,
+                                  units=lambda i: _nps_sums.respondent_units(counts[i:i + 1]), **common)
+    keys, sums, rows_of = _sums_in_memory(data, outcome=outcome, by=by, weights=weights,
+                                          cluster=cluster, func=func)
+    return _table_from_sums(keys, sums, by, rows_of=rows_of, weighted=weights is not None, **common)
 
 
 def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
