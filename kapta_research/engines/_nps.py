@@ -43,8 +43,7 @@ def _bad_scores(y, *, low=0, high=10, integer=True):
 
 
 def _inputs(data, *, outcome, by, weights, cluster, method, func):
-    """The Ibis table and the expressions every NPS query uses; schema checks (no query run)."""
-    import ibis
+    """The Ibis table, score and weight expressions; schema checks (no query run)."""
     t = to_ibis(data)
     require_columns(t, [outcome, *by, *([weights] if weights else []), *([cluster] if cluster else [])],
                     func=func)
@@ -56,39 +55,57 @@ def _inputs(data, *, outcome, by, weights, cluster, method, func):
     if not y.type().is_numeric():
         raise DataError(f"values are not numbers (column type {y.type()})", file=describe(t), column=outcome)
     w = t[weights].cast("float64") if weights is not None else None
-    bad_w = (w.isnull() | (w < 0) | w.isnan() | w.isinf()) if w is not None else None
-    cat = ibis.cases((y <= rules.DETRACTOR_MAX, 0), (y <= rules.PASSIVE_MAX, 1), else_=2)
-    valid = y.notnull() if weights is None else y.notnull() & (w > 0)
-    return t, y, w, _bad_scores(y), bad_w, cat, valid
+    return t, y, w
 
 
-def _row_sums(t, y, w, bad_y, bad_w, cat, valid, keys):
-    """Per-key sums of the rows (:data:`_nps_sums.SUM_COLUMNS`) plus the check counts, one aggregate."""
-    import ibis
-    aggs = {"n_rows": y.count() + y.isnull().cast("int64").sum(),
-            "n_missing": y.isnull().cast("int64").sum(), "bad_y": bad_y.cast("int64").sum()}
-    if w is not None:
-        aggs["bad_w"] = bad_w.cast("int64").sum()
-    for j, name in enumerate(("det", "pas", "pro")):
-        hit = valid & (cat == j)
-        aggs[f"k_{name}"] = hit.cast("int64").sum()
+def _bad_weights(w):
+    return w.isnull() | (w < 0) | w.isnan() | w.isinf()
+
+
+def _row_sums(t, y, w, keys):
+    """Per-key sums of the rows with the input checks counted alongside, in one aggregate.
+
+    Categories are ranges of whole scores (0–6, 7–8, 9–10; :mod:`kapta_research.rules`), so
+    an unweighted score outside 0–10 falls in none of them and ``bad_y = n − k_det − k_pas −
+    k_pro`` (plus, for a float column, the scores that are not whole) costs no extra pass.
+    Columns: ``n_missing, bad_y, k_*`` and, weighted, ``s_*, q_*, w_min, w_max, bad_w``.
+    """
+    lo_hi = {"det": (0, rules.DETRACTOR_MAX), "pas": (rules.DETRACTOR_MAX + 1, rules.PASSIVE_MAX),
+             "pro": (rules.PASSIVE_MAX + 1, 10)}
+    aggs = {"_rows": t.count(), "_n": y.count()}
+    if not y.type().is_integer():
+        aggs["_frac"] = t.count(where=y != y.floor())
+    pos = (w > 0) if w is not None else None
+    for name, (lo, hi) in lo_hi.items():
+        hit = y.between(lo, hi) if w is None else y.between(lo, hi) & pos
+        aggs[f"k_{name}"] = t.count(where=hit)
         if w is not None:
-            aggs[f"s_{name}"] = ibis.ifelse(hit, w, 0.0).sum()
-            aggs[f"q_{name}"] = ibis.ifelse(hit, w * w, 0.0).sum()
+            aggs[f"s_{name}"] = w.sum(where=hit)
+            aggs[f"q_{name}"] = (w * w).sum(where=hit)
     if w is not None:
-        aggs["w_min"] = ibis.ifelse(valid, w, ibis.null("float64")).min()
-        aggs["w_max"] = ibis.ifelse(valid, w, ibis.null("float64")).max()
-    return t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+        aggs["_bad_y"] = t.count(where=_bad_scores(y))
+        aggs["bad_w"] = t.count(where=_bad_weights(w))
+        aggs["w_min"] = w.min(where=y.notnull() & pos)
+        aggs["w_max"] = w.max(where=y.notnull() & pos)
+    a = t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
+    extra = {"n_missing": a._rows - a._n}
+    if w is None:
+        bad = a._n - a.k_det - a.k_pas - a.k_pro
+        extra["bad_y"] = bad + a._frac if "_frac" in aggs else bad
+    else:
+        extra["bad_y"] = a._bad_y
+        extra.update({f"{p}_{c}": a[f"{p}_{c}"].fill_null(0.0) for p in ("s", "q") for c in lo_hi})
+    return a.mutate(**extra)
 
 
-def _raise_found(t, found, *, y, bad_y, bad_w, outcome, weights, cluster):
+def _raise_found(t, found, *, y, w, outcome, weights, cluster):
     """DataError for the first failed check (the counts came with the sums; examples only now)."""
     if found.get("bad_y", 0):
         raise DataError("values must be between 0 and 10 and whole numbers", file=describe(t),
-                        column=outcome, values=_bad_values(t, bad_y, outcome))
+                        column=outcome, values=_bad_values(t, _bad_scores(y), outcome))
     if weights is not None and found.get("bad_w", 0):
         raise DataError("weights must be finite and non-negative", file=describe(t), column=weights,
-                        values=_bad_values(t, bad_w, weights))
+                        values=_bad_values(t, _bad_weights(w), weights))
     if cluster is not None and found.get("no_g", 0):
         raise DataError("cluster ids are missing", file=describe(t), column=cluster)
 
@@ -101,14 +118,13 @@ def nps_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
     per ``(_grp, _c)``) and ``None`` (rows never leave the engine).  The input
     checks are counted in the same query.
     """
-    t, y, w, bad_y, bad_w, cat, valid = _inputs(data, outcome=outcome, by=by, weights=weights,
-                                                cluster=cluster, method=method, func=func)
+    t, y, w = _inputs(data, outcome=outcome, by=by, weights=weights, cluster=cluster, method=method, func=func)
     keys = [t[b] for b in by] + ([t[cluster].cast("string").name("_g")] if cluster else [])
-    res = _row_sums(t, y, w, bad_y, bad_w, cat, valid, keys).execute()
+    res = _row_sums(t, y, w, keys).execute()
     found = {"bad_y": res["bad_y"].fillna(0).sum(),
              "bad_w": res["bad_w"].fillna(0).sum() if w is not None else 0,
-             "no_g": res.loc[res["_g"].isna(), "n_rows"].sum() if cluster else 0}
-    _raise_found(t, found, y=y, bad_y=bad_y, bad_w=bad_w, outcome=outcome, weights=weights, cluster=cluster)
+             "no_g": int(res["_g"].isna().sum()) if cluster else 0}
+    _raise_found(t, found, y=y, w=w, outcome=outcome, weights=weights, cluster=cluster)
     return _finish(res, by=by, clustered=cluster is not None, weighted=weights is not None)
 
 
@@ -128,32 +144,27 @@ def nps_group_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
         Group keys in table order.
     sums : dict of ndarray
         Per-group sums in the order of ``keys``.
-    pooled_clusters : callable
+    pooled_clusters : callable or None
         ``pooled_clusters(indices)``: distinct accounts with a score in a union of
-        groups (complementary suppression); a sum of ``n_clusters`` when no account
-        has scores in two groups, else one more query (per-account sums).
+        groups (complementary suppression; an account may score in several
+        groups), from one more query of per-account sums, run only when asked.
     """
     import ibis
-    t, y, w, bad_y, bad_w, cat, valid = _inputs(data, outcome=outcome, by=by, weights=weights,
-                                                cluster=cluster, method=method, func=func)
+    t, y, w = _inputs(data, outcome=outcome, by=by, weights=weights, cluster=cluster, method=method, func=func)
     weighted = w is not None
     if cluster is None:
-        res = _row_sums(t, y, w, bad_y, bad_w, cat, valid, [t[b] for b in by]).execute()
+        res = _row_sums(t, y, w, [t[b] for b in by]).execute()
         found = {"bad_y": res["bad_y"].fillna(0).sum(), "bad_w": res["bad_w"].fillna(0).sum() if weighted else 0}
     else:
-        a = _row_sums(t, y, w, bad_y, bad_w, cat, valid,
-                      [t[b] for b in by] + [t[cluster].cast("string").name("_g")])
+        a = _row_sums(t, y, w, [t[b] for b in by] + [t[cluster].cast("string").name("_g")])
         kk = a.k_det + a.k_pas + a.k_pro
-        scored = (kk > 0).cast("int64")
-        per_group = ibis.window(group_by=[a[b] for b in by]) if by else ibis.window()
-        cols = {"_scored": scored,
-                "_n_groups": ibis.ifelse(kk > 0, scored.sum().over(ibis.window(group_by=a._g)), 0),
-                "_no_g": ibis.ifelse(a._g.isnull(), a.n_rows, 0)}
+        cols = {}
         if weighted:
+            per_group = ibis.window(group_by=[a[b] for b in by]) if by else ibis.window()
             dc, Wc = a.s_pro - a.s_det, a.s_det + a.s_pas + a.s_pro
             m = dc.sum().over(per_group) / Wc.sum().over(per_group)
-            cols["_uu"] = ibis.ifelse(kk > 0, (dc - m * Wc) * (dc - m * Wc), 0.0)
-            cols["_ww"] = ibis.ifelse(kk > 0, Wc * Wc, 0.0)
+            cols["_uu"] = (dc - m * Wc) * (dc - m * Wc)
+            cols["_ww"] = Wc * Wc
         else:
             dc = a.k_pro - a.k_det
             cols.update(_sdd=dc * dc, _sdw=dc * kk, _sww=kk * kk)
@@ -164,11 +175,12 @@ def nps_group_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
             aggs.update(w_min=a.w_min.min(), w_max=a.w_max.max(), uu=a._uu.sum(), ww=a._ww.sum())
         else:
             aggs.update(sdd=a._sdd.sum(), sdw=a._sdw.sum(), sww=a._sww.sum())
-        aggs.update(n_clusters=a._scored.sum(), shared=a._n_groups.max(), no_g=a._no_g.sum())
+        scored = (a.k_det + a.k_pas + a.k_pro) > 0
+        aggs.update(n_clusters=a.count(where=scored), no_g=a.count(where=a._g.isnull()))
         res = (a.group_by([a[b] for b in by]).aggregate(**aggs) if by else a.aggregate(**aggs)).execute()
         found = {"bad_y": res["bad_y"].fillna(0).sum(), "bad_w": res["bad_w"].fillna(0).sum() if weighted else 0,
                  "no_g": res["no_g"].fillna(0).sum()}
-    _raise_found(t, found, y=y, bad_y=bad_y, bad_w=bad_w, outcome=outcome, weights=weights, cluster=cluster)
+    _raise_found(t, found, y=y, w=w, outcome=outcome, weights=weights, cluster=cluster)
     keys, res = _ordered_groups(res.reset_index(drop=True), by)
     g = {c: res[c].fillna(0).to_numpy(np.int64) for c in ("n_missing", *_nps_sums.K_COLS)}
     n = g["k_det"] + g["k_pas"] + g["k_pro"]
@@ -191,14 +203,10 @@ def nps_group_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
         sdd, sdw, sww = (res[c].fillna(0).to_numpy(np.int64) for c in ("sdd", "sdw", "sww"))
         g["uu"] = _nps_sums.exact_cluster_ss(g["k_pro"] - g["k_det"], n, sdd, sdw, sww)
         g["ww"] = sww.astype(float)
-    shared = bool((res["shared"].fillna(0) > 1).any())
-    nc = g["n_clusters"]
     cache = {}
 
     def pooled_clusters(hidden):
-        if not shared:
-            return int(nc[list(hidden)].sum())
-        if "sums" not in cache:   # an account in two groups: count the union from per-account sums
+        if "sums" not in cache:   # per-account sums, only when a group is suppressed
             _, cache["sums"], _ = nps_sums(data, outcome=outcome, by=by, weights=weights, cluster=cluster,
                                            method=method, func=func)
         sums = cache["sums"]
