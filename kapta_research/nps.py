@@ -393,9 +393,16 @@ def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
         if miss.any():
             raise DataError("cluster ids are missing", file=source_of(data), column=cluster,
                             rows=row_labels(data, miss), values=list(data[cluster][miss]))
-        codes, uniq = pd.factorize(data[cluster], sort=False)
-        crank = _nps_sums.rank_labels(uniq)[codes]
-    if by:
+        fast = _nps_sums.sorted_codes(data[cluster])   # fixed-width Arrow ids: factorised as integers
+        if fast is not None:
+            crank = fast[0]
+        else:
+            codes, uniq = pd.factorize(data[cluster], sort=False)
+            crank = _nps_sums.rank_labels(uniq)[codes]
+    fast = _nps_sums.sorted_codes(data[by[0]]) if len(by) == 1 else None
+    if fast is not None:   # one string key: its text-order codes are the sorted groupby's group numbers
+        gid, keys = fast[0], [(k,) for k in fast[1]]
+    elif by:
         gb = data.groupby(by, dropna=False, sort=True, observed=True)
         gid = gb.ngroup().to_numpy(np.int64)
         idx = gb.size().index
