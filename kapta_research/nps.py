@@ -355,16 +355,22 @@ def nps(data, *, outcome="ltr", by=None, weights=None, cluster=None, confidence=
     if cluster is not None and not isinstance(cluster, str):
         raise ParameterError(f"The 'cluster' parameter of {func} must be a column name (str) or None. "
                              f"Got {cluster!r} instead.")
+    common = dict(clustered_=cluster is not None, method=method, confidence=confidence, min_n=min_n,
+                  min_accounts=min_accounts, n_boot=n_boot, rng=rng)
     if _engine_hook.is_engine_table(data):   # DuckDB / Parquet / Spark: the sums come from the engine
-        from .engines import nps_sums
-        keys, sums, rows_of = nps_sums(data, outcome=outcome, by=by, weights=weights, cluster=cluster,
-                                       method=method, func=func)
-    else:
-        keys, sums, rows_of = _sums_in_memory(data, outcome=outcome, by=by, weights=weights,
-                                              cluster=cluster, func=func)
-    return _table_from_sums(keys, sums, by, clustered_=cluster is not None, method=method,
-                            confidence=confidence, min_n=min_n, min_accounts=min_accounts, n_boot=n_boot,
-                            rng=rng, rows_of=rows_of)
+        from .engines import _nps as engine
+        if cluster is not None and method == "bootstrap":   # the account bootstrap needs per-account sums
+            keys, sums, rows_of = engine.nps_sums(data, outcome=outcome, by=by, weights=weights,
+                                                  cluster=cluster, method=method, func=func)
+            return _table_from_sums(keys, sums, by, rows_of=rows_of, weighted=weights is not None, **common)
+        keys, g, pooled_clusters = engine.nps_group_sums(data, outcome=outcome, by=by, weights=weights,
+                                                         cluster=cluster, method=method, func=func)
+        counts = np.stack([g[c] for c in _nps_sums.K_COLS], axis=1)
+        return _table_from_groups(keys, g, by, pooled_clusters=pooled_clusters,
+                                  units=lambda i: _nps_sums.respondent_units(counts[i:i + 1]), **common)
+    keys, sums, rows_of = _sums_in_memory(data, outcome=outcome, by=by, weights=weights,
+                                          cluster=cluster, func=func)
+    return _table_from_sums(keys, sums, by, rows_of=rows_of, weighted=weights is not None, **common)
 
 
 def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
@@ -387,9 +393,16 @@ def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
         if miss.any():
             raise DataError("cluster ids are missing", file=source_of(data), column=cluster,
                             rows=row_labels(data, miss), values=list(data[cluster][miss]))
-        codes, uniq = pd.factorize(data[cluster], sort=False)
-        crank = _nps_sums.rank_labels(uniq)[codes]
-    if by:
+        fast = _nps_sums.sorted_codes(data[cluster])   # fixed-width Arrow ids: factorised as integers
+        if fast is not None:
+            crank = fast[0]
+        else:
+            codes, uniq = pd.factorize(data[cluster], sort=False)
+            crank = _nps_sums.rank_labels(uniq)[codes]
+    fast = _nps_sums.sorted_codes(data[by[0]]) if len(by) == 1 else None
+    if fast is not None:   # one string key: its text-order codes are the sorted groupby's group numbers
+        gid, keys = fast[0], [(k,) for k in fast[1]]
+    elif by:
         gb = data.groupby(by, dropna=False, sort=True, observed=True)
         gid = gb.ngroup().to_numpy(np.int64)
         idx = gb.size().index
@@ -407,60 +420,87 @@ def _sums_in_memory(data, *, outcome, by, weights, cluster, func):
 
 
 def _table_from_sums(keys, sums, by, *, clustered_, method, confidence, min_n, min_accounts, n_boot, rng,
-                     rows_of=None) -> pd.DataFrame:
-    """The :func:`nps` table from group keys and per-(group, cluster) sums (sorted by group)."""
+                     rows_of=None, weighted=None) -> pd.DataFrame:
+    """The :func:`nps` table from group keys and per-(group, cluster) sums (sorted by group).
+
+    ``weighted`` (default: guessed from the sums, unweighted when every weight sum equals its count)
+    picks the exact integer reduction of :func:`kapta_research._nps_sums.group_sums`.
+    """
     K = len(keys)
+    if weighted is None:
+        k = sums[list(_nps_sums.K_COLS)].to_numpy(float)
+        weighted = not (np.array_equal(sums[list(_nps_sums.S_COLS)].to_numpy(float), k)
+                        and np.array_equal(sums[list(_nps_sums.Q_COLS)].to_numpy(float), k))
+    g = _nps_sums.group_sums(sums, K, clustered=clustered_, weighted=weighted)
     grp = sums["_grp"].to_numpy(np.int64)
     bounds = np.searchsorted(grp, np.arange(K + 1))
-    k = sums[list(_nps_sums.K_COLS)].to_numpy(np.int64)
-    s_, q_ = (sums[list(c)].to_numpy(float) for c in (_nps_sums.S_COLS, _nps_sums.Q_COLS))
-    w_min, w_max = sums["w_min"].to_numpy(float), sums["w_max"].to_numpy(float)
-    valid = k.sum(axis=1) > 0
-    n_g = np.bincount(grp, weights=k.sum(axis=1), minlength=K).astype(np.int64)
-    n_miss = np.bincount(grp, weights=sums["n_missing"].to_numpy(float), minlength=K).astype(np.int64)
-    nc_g = np.bincount(grp[valid], minlength=K)
-    sizes = [(int(n_g[i]), int(nc_g[i]) if clustered_ else None) for i in range(K)]
+    valid = sums[list(_nps_sums.K_COLS)].to_numpy(np.int64).sum(axis=1) > 0
     c_all = sums["_c"].to_numpy(np.int64)
+
+    def pooled_clusters(hidden):
+        return len(np.unique(c_all[np.isin(grp, hidden) & valid]))
+
+    def units(i):
+        sl = slice(bounds[i], bounds[i + 1])
+        k = sums[list(_nps_sums.K_COLS)].to_numpy(np.int64)[sl]
+        if clustered_:
+            return _nps_sums.cluster_units(k, sums[list(_nps_sums.S_COLS)].to_numpy(float)[sl])
+        return _nps_sums.respondent_units(k, rows_of(i) if rows_of is not None else None)
+
+    return _table_from_groups(keys, g, by, clustered_=clustered_, method=method, confidence=confidence,
+                              min_n=min_n, min_accounts=min_accounts, n_boot=n_boot, rng=rng,
+                              pooled_clusters=pooled_clusters, units=units)
+
+
+def _table_from_groups(keys, g, by, *, clustered_, method, confidence, min_n, min_accounts, n_boot, rng,
+                       pooled_clusters, units=None) -> pd.DataFrame:
+    """The :func:`nps` table from group keys and per-group sums (:data:`_nps_sums.GROUP_COLUMNS`).
+
+    ``pooled_clusters(indices)`` counts the distinct clusters of a union of groups (complementary
+    suppression); ``units(i)`` gives group ``i``'s bootstrap units (``method="bootstrap"`` only).
+    """
+    K = len(keys)
+    n_g = (g["k_det"] + g["k_pas"] + g["k_pro"]).astype(np.int64)
+    nc_g = np.asarray(g["n_clusters"], np.int64)
+    sizes = [(int(n_g[i]), int(nc_g[i]) if clustered_ else None) for i in range(K)]
 
     def pooled(hidden):
         n = sum(sizes[i][0] for i in hidden)
-        if not clustered_:
-            return n, None
-        return n, len(np.unique(c_all[np.isin(grp, hidden) & valid]))
+        return (n, pooled_clusters(hidden)) if clustered_ else (n, None)
 
     reasons = _protect(sizes, pooled, [_suppression(*sz, min_n=min_n, min_accounts=min_accounts)
                                        for sz in sizes], min_n=min_n, min_accounts=min_accounts)
-    rows = []
-    for i, (key, reason) in enumerate(zip(keys, reasons)):
-        row = dict(zip(by, key))
-        if reason:
-            row.update(suppressed=True, suppressed_reason=reason, method=method)
-            rows.append(row)
-            continue
-        sl = slice(bounds[i], bounds[i + 1])
-        keep = valid[sl]
-        st = _nps_sums.group_stats(
-            k[sl][keep], s_[sl][keep], q_[sl][keep], w_min[sl][keep], w_max[sl][keep],
-            clustered_=clustered_, method=method, confidence=confidence, n_boot=n_boot, rng=rng,
-            rows=rows_of(i) if (rows_of is not None and method == "bootstrap" and not clustered_) else None)
-        kk = k[sl].sum(axis=0)
-        row.update(
-            n=sizes[i][0], n_missing=int(n_miss[i]),
-            n_clusters=int(st["n_clusters"]), promoters=int(kk[2]),
-            passives=int(kk[1]), detractors=int(kk[0]),
-            pct_promoters=100 * st["pct_promoters"], pct_passives=100 * st["pct_passives"],
-            pct_detractors=100 * st["pct_detractors"], nps=100 * st["nps"], se=100 * st["se"],
-            ci_low=100 * st["ci_low"], ci_high=100 * st["ci_high"],
-            design_effect=st["design_effect"] if clustered_ else 1.0, method=method, suppressed=False,
-            suppressed_reason=None)
-        rows.append(row)
-    out = pd.DataFrame(rows, columns=[*by, *NPS_COLUMNS])
-    for c in COUNT_COLUMNS:
-        out[c] = out[c].astype("Int64")
-    for c in ("pct_promoters", "pct_passives", "pct_detractors", "nps", "se", "ci_low", "ci_high",
-              "design_effect"):
-        out[c] = out[c].astype(float)
-    out["suppressed"] = out["suppressed"].astype(bool)
+    shown = np.array([not r for r in reasons], dtype=bool)
+    idx = np.flatnonzero(shown)
+    est = _nps_sums.estimate({c: np.asarray(v)[idx] for c, v in g.items()}, clustered_=clustered_,
+                             method=method, confidence=confidence, n_boot=n_boot, rng=rng,
+                             units=(lambda j: units(int(idx[j]))) if units is not None else None)
+    cols = {b: [key[j] for key in keys] for j, b in enumerate(by)}
+
+    def spread(values, scale=1.0, fill=np.nan):
+        out = np.full(K, fill, dtype=float)
+        out[idx] = np.asarray(values, float) * scale
+        return out
+
+    def counts(values):
+        out = pd.array(np.zeros(K, dtype=np.int64), dtype="Int64")
+        out[idx] = np.asarray(values, np.int64)[idx] if len(values) == K else np.asarray(values, np.int64)
+        out[~shown] = pd.NA
+        return out
+
+    frame = {**cols,
+             "n": counts(n_g), "n_missing": counts(np.asarray(g["n_missing"], np.int64)),
+             "n_clusters": counts(est["n_clusters"]), "promoters": counts(np.asarray(g["k_pro"], np.int64)),
+             "passives": counts(np.asarray(g["k_pas"], np.int64)),
+             "detractors": counts(np.asarray(g["k_det"], np.int64)),
+             "pct_promoters": spread(est["pct_promoters"], 100), "pct_passives": spread(est["pct_passives"], 100),
+             "pct_detractors": spread(est["pct_detractors"], 100), "nps": spread(est["nps"], 100),
+             "se": spread(est["se"], 100), "ci_low": spread(est["ci_low"], 100),
+             "ci_high": spread(est["ci_high"], 100),
+             "design_effect": spread(est["design_effect"]) if clustered_ else spread(np.ones(len(idx))),
+             "method": [method] * K, "suppressed": ~shown,
+             "suppressed_reason": [r if r else None for r in reasons]}
+    out = pd.DataFrame(frame, columns=[*by, *NPS_COLUMNS])
     return out.reset_index(drop=True)
 
 

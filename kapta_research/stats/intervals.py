@@ -37,14 +37,21 @@ __all__ = ["critical_value", "wald_interval", "wilson_interval", "nps_srs_varian
            "mover_difference", "interval_p_value"]
 
 
-def critical_value(confidence: float, *, df: float | None = None) -> float:
+def critical_value(confidence: float, *, df=None):
     """Two-sided critical value: t with ``df`` degrees of freedom, or z when ``df`` is None/inf.
+
+    ``df`` may be an array (one value per estimate, NaN or inf meaning z); the
+    result is then an array of the same shape.
 
     Examples
     --------
     >>> round(critical_value(0.95), 4), round(critical_value(0.95, df=9), 4)
     (1.96, 2.2622)
     """
+    if df is not None and np.ndim(df) > 0:
+        d = np.asarray(df, dtype=float)
+        return np.array([_critical_value(float(confidence), float(v) if np.isfinite(v) else None)
+                         for v in d.ravel()], dtype=float).reshape(d.shape)
     return _critical_value(float(confidence), None if df is None or not np.isfinite(df) else float(df))
 
 
@@ -57,8 +64,8 @@ def _critical_value(confidence: float, df: float | None) -> float:
     return float(stats.t.ppf(q, df))
 
 
-def wald_interval(estimate, se, *, confidence: float, df: float | None = None):
-    """``estimate ± critical_value · se`` (vectorised).
+def wald_interval(estimate, se, *, confidence: float, df=None):
+    """``estimate ± critical_value · se`` (vectorised, ``df`` too).
 
     Examples
     --------
@@ -109,8 +116,8 @@ def nps_srs_variance(p_pro, p_det):
     return (p_pro + p_det) - (p_pro - p_det) ** 2
 
 
-def nps_restricted_mle(delta: float, pro: float, pas: float, det: float) -> tuple[float, float]:
-    """(p+, p−) maximising the trinomial likelihood subject to ``p+ − p− = delta``.
+def nps_restricted_mle(delta, pro, pas, det):
+    """(p+, p−) maximising the trinomial likelihood subject to ``p+ − p− = delta`` (vectorised).
 
     Setting the derivative of ``P log(q+Δ) + D log q + O log(1−2q−Δ)`` to 0
     gives ``2n q² − B q − C = 0`` with ``B = P(1−Δ) + D(1−3Δ) − 2OΔ`` and
@@ -119,20 +126,73 @@ def nps_restricted_mle(delta: float, pro: float, pas: float, det: float) -> tupl
     n = pro + pas + det
     b = pro * (1 - delta) + det * (1 - 3 * delta) - 2 * pas * delta
     c = det * delta * (1 - delta)
-    disc = max(b * b + 8 * n * c, 0.0)
+    disc = np.maximum(b * b + 8 * n * c, 0.0)
     q = (b + np.sqrt(disc)) / (4 * n)
-    lo, hi = max(0.0, -delta), (1 - delta) / 2
-    q = min(max(q, lo), hi)
+    q = np.minimum(np.maximum(q, np.maximum(0.0, -delta)), (1 - delta) / 2)
     return q + delta, q
 
 
-def nps_score_interval(pro: float, pas: float, det: float, *, confidence: float = 0.95) -> tuple[float, float]:
+def _bracketed_roots(f, a, b, *, xtol: float = 1e-15, max_iter: int = 400):
+    """Roots of the vectorised ``f`` in the brackets ``[a, b]`` (``f(a)``, ``f(b)`` of opposite signs).
+
+    The Illinois variant of regula falsi (Dowell & Jarratt 1971) with a
+    bisection step whenever the secant point leaves the bracket or every
+    fourth step, run on all elements at once until each bracket is narrower
+    than ``xtol + 4·eps·|x|`` (scipy's ``brentq`` stopping rule).
+    """
+    a, b = np.array(a, dtype=float), np.array(b, dtype=float)
+    fa, fb = f(a), f(b)
+    eps = np.finfo(float).eps
+    for it in range(max_iter):
+        done = (np.abs(b - a) <= xtol + 4 * eps * np.abs(b)) | (fb == 0)
+        if done.all():
+            break
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            c = b - fb * (b - a) / (fb - fa)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        secant_ok = np.isfinite(c) & (c > lo) & (c < hi) & (it % 4 != 3)
+        c = np.where(secant_ok, c, 0.5 * (a + b))
+        c = np.where(done, b, c)
+        fc = f(c)
+        flip = np.signbit(fc) != np.signbit(fb)
+        # the end kept twice in a row has its value halved (Illinois); a sign change moves b to a
+        a = np.where(done, a, np.where(flip, b, a))
+        fa = np.where(done, fa, np.where(flip, fb, 0.5 * fa))
+        b = np.where(done, b, c)
+        fb = np.where(done, fb, fc)
+    return b
+
+
+def _score_excess(delta, pro, pas, det, z):
+    """``|NPS − Δ| / sqrt(Var_Δ / n) − z`` (vectorised): the interval's bounds are its roots.
+
+    The square root of the score statistic, so that the function is close to
+    linear in ``Δ`` and the root finder converges in a few steps; its roots are
+    those of ``(NPS − Δ)² / (Var_Δ / n) − z²``.
+    """
+    n = pro + pas + det
+    est = (pro - det) / n
+    p_pro, p_det = nps_restricted_mle(delta, pro, pas, det)
+    var = nps_srs_variance(p_pro, p_det)
+    gap = np.abs(est - delta)
+    # no variance at the fit: the statistic is infinite away from the estimate, 0 at it
+    if np.ndim(var) == 0:   # one value (the scalar solver): plain float arithmetic
+        return (np.inf if gap > 1e-12 else -z) if var <= 0 else float(gap * np.sqrt(n / var) - z)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stat = gap * np.sqrt(n / var) - z
+    return np.where(var <= 0, np.where(gap > 1e-12, np.inf, -z), stat)
+
+
+def nps_score_interval(pro, pas, det, *, confidence: float = 0.95):
     """Iterative score interval of NPS (proportion scale) from (effective) counts.
 
     The set of Δ whose score statistic ``(NPS − Δ)² / (Var_Δ / n)`` is below
     ``z²``, ``Var_Δ`` evaluated at the restricted maximum-likelihood fit
     (:func:`nps_restricted_mle`; the algebra of Tango's interval for paired
     proportions).  Always within [−1, 1]; never collapses to a point.
+    Vectorised: arrays of counts (one group each) give arrays of bounds, all
+    roots found together (:func:`_bracketed_roots`); scalars give floats
+    (``scipy.optimize.brentq``).  Both solve to about 1e-15.
 
     Examples
     --------
@@ -140,32 +200,39 @@ def nps_score_interval(pro: float, pas: float, det: float, *, confidence: float 
     >>> round(lo, 3), hi
     (0.678, 1.0)
     """
-    n = pro + pas + det
-    est = (pro - det) / n
-    z2 = critical_value(confidence) ** 2
-
-    def excess(delta):
-        p_pro, p_det = nps_restricted_mle(delta, pro, pas, det)
-        var = nps_srs_variance(p_pro, p_det)
-        if var <= 0:
-            return np.inf if abs(est - delta) > 1e-12 else -z2
-        return (est - delta) ** 2 * n / var - z2
-
+    z = critical_value(confidence)
     eps = 1e-10
-    low = -1.0 if excess(-1 + eps) <= 0 else optimize.brentq(excess, -1 + eps, est, xtol=1e-12) \
-        if est > -1 + eps else -1.0
-    high = 1.0 if excess(1 - eps) <= 0 else optimize.brentq(excess, est, 1 - eps, xtol=1e-12) \
-        if est < 1 - eps else 1.0
-    return float(low), float(high)
+    if np.ndim(pro) == 0 and np.ndim(pas) == 0 and np.ndim(det) == 0:
+        # one group: scipy's Brent solver on the same function (fewer steps than the vectorised one)
+        pro, pas, det = float(pro), float(pas), float(det)
+        est = (pro - det) / (pro + pas + det)
+
+        def f(d):
+            return _score_excess(d, pro, pas, det, z)
+
+        low = optimize.brentq(f, -1 + eps, est, xtol=1e-15) if est > -1 + eps and f(-1 + eps) > 0 else -1.0
+        high = optimize.brentq(f, est, 1 - eps, xtol=1e-15) if est < 1 - eps and f(1 - eps) > 0 else 1.0
+        return float(low), float(high)
+    pro, pas, det = (np.asarray(v, dtype=float) for v in np.broadcast_arrays(pro, pas, det))
+    est = (pro - det) / (pro + pas + det)
+    low, high = np.full(est.shape, -1.0), np.full(est.shape, 1.0)
+    for bound, edge in ((low, -1 + eps), (high, 1 - eps)):
+        inside = est > edge if edge < 0 else est < edge
+        solve = inside & (_score_excess(np.full(est.shape, edge), pro, pas, det, z) > 0)
+        if solve.any():
+            P, O, D = pro[solve], pas[solve], det[solve]
+            bound[solve] = _bracketed_roots(lambda d: _score_excess(d, P, O, D, z),
+                                            np.full(len(P), edge), est[solve])
+    return low, high
 
 
-def nps_adjusted_wald_interval(pro: float, pas: float, det: float, *,
-                               confidence: float = 0.95) -> tuple[float, float]:
+def nps_adjusted_wald_interval(pro, pas, det, *, confidence: float = 0.95):
     """Rocks' (2016) adjusted Wald interval: add 3/4 promoters, 3/4 detractors, 3/2 passives.
 
     The result may leave [−1, 1] at extreme mixes; callers clip it (this is
     the documented behaviour of the method, the score interval is the
-    bounded alternative).
+    bounded alternative).  Vectorised: arrays of counts give arrays of bounds;
+    scalars give floats.
 
     Examples
     --------
@@ -173,11 +240,14 @@ def nps_adjusted_wald_interval(pro: float, pas: float, det: float, *,
     >>> round(float(lo), 4), round(float(hi), 4)
     (-0.2674, 0.7119)
     """
+    scalar = np.ndim(pro) == 0 and np.ndim(pas) == 0 and np.ndim(det) == 0
+    pro, pas, det = (np.asarray(v, dtype=float) for v in (pro, pas, det))
     a_pro, a_det, a_n = pro + 0.75, det + 0.75, pro + pas + det + 3
     m_adj = (a_pro - a_det) / a_n
     se_adj = np.sqrt(nps_srs_variance(a_pro / a_n, a_det / a_n) / a_n)
     crit = critical_value(confidence)
-    return float(m_adj - crit * se_adj), float(m_adj + crit * se_adj)
+    lo, hi = m_adj - crit * se_adj, m_adj + crit * se_adj
+    return (float(lo), float(hi)) if scalar else (lo, hi)
 
 
 def mover_difference(est_a, ci_a, est_b, ci_b, *, correlation=0.0):
