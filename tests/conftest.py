@@ -35,6 +35,17 @@ def respondents(sample):
     return sample.respondents()
 
 
+@pytest.fixture(scope="session")
+def plain_respondents(sample):
+    """Sample responses joined with segment and role, without DataFrame.attrs (what an engine table holds).
+
+    Shared by the engine tests (read-only): the engine and in-memory paths are compared on this frame.
+    """
+    r = sample.respondents()
+    r.attrs = {}
+    return r
+
+
 @pytest.fixture
 def programme_copy(tmp_path):
     """A writable copy of ``data/sample`` in ``tmp_path`` (edit this, never the original)."""

@@ -24,10 +24,8 @@ def assert_same(a, b):
 
 
 @pytest.fixture(scope="module")
-def resp():
-    r = kr.load_sample().respondents()
-    r.attrs = {}
-    return r
+def resp(plain_respondents):
+    return plain_respondents
 
 
 @pytest.fixture(scope="module")

@@ -35,10 +35,8 @@ def spark(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def resp():
-    r = kr.load_sample().respondents()
-    r.attrs = {}
-    return r
+def resp(plain_respondents):
+    return plain_respondents
 
 
 @pytest.fixture(scope="module")
