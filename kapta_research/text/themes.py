@@ -122,7 +122,7 @@ def themes(data, *, text="comment", method="dictionary", dictionary=None, n_them
     -------
     Themes
         ``summary`` (theme, top_terms, n, share, ci_low, ci_high, n_comments,
-        stability), ``memberships`` and ``negated`` (bool per theme, one row per
+        stability, stable), ``memberships`` and ``negated`` (bool per theme, one row per
         in-scope comment), ``status`` and the counts of excluded rows.
 
     Examples
@@ -131,7 +131,7 @@ def themes(data, *, text="comment", method="dictionary", dictionary=None, n_them
     >>> r = kr.load_sample().respondents()
     >>> th = themes(r, cluster="account_id")
     >>> list(th.summary.columns)
-    ['theme', 'top_terms', 'n', 'share', 'ci_low', 'ci_high', 'n_comments', 'stability']
+    ['theme', 'top_terms', 'n', 'share', 'ci_low', 'ci_high', 'n_comments', 'stability', 'stable']
     >>> th.n_comments + th.n_excluded == len(r), th.n_other_language > 0
     (True, True)
     """
