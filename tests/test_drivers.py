@@ -769,9 +769,11 @@ def test_importance_performance_table(prog_df):
                                atol=1e-12)
     ri = kd.relative_importance(prog_df, outcome="ltr", drivers=list(DRIVERS))
     np.testing.assert_allclose(t["share"], ri.summary["share"], atol=1e-12)
-    assert t.attrs["importance_threshold"] == pytest.approx(1 / 8)
-    assert t.attrs["performance_threshold"] == pytest.approx(t["mean"].mean())
-    assert t.attrs["top_box"] == 6
+    assert t.importance_threshold == pytest.approx(1 / 8)
+    assert t.performance_threshold == pytest.approx(t["mean"].mean())
+    assert t.top_box == 6
+    with pytest.warns(DeprecationWarning, match=r"importance_performance\(\.\.\.\)\.attrs is deprecated"):
+        assert t.attrs["top_box"] == 6
     assert set(t["quadrant"].astype(str)) <= set(kd.QUADRANTS)
     for col in ("share", "mean", "gap", "top_box_pct"):
         assert (t[f"{col}_ci_low"] <= t[f"{col}_ci_high"]).all()
@@ -839,7 +841,7 @@ def test_plots_return_axes(prog_df):
     ip = kd.importance_performance(prog_df, drivers=list(DRIVERS), n_boot=30, random_state=0)
     ax = kplot.importance_performance_map(ip)
     assert isinstance(ax, plt.Axes)
-    it = ip.attrs["importance_threshold"]
+    it = ip.importance_threshold
     assert any(np.allclose(line.get_xdata(), it) for line in ax.lines)
     plt.close("all")
 
