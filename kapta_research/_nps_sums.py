@@ -378,8 +378,11 @@ def sorted_codes(values):
         pos += len(chunk)
     if width is None:
         return None
-    codes, uniq = pd.factorize(keys, sort=False)
-    uniq = np.asarray(uniq, dtype=np.uint64)
+    # Arrow's hash table: pandas' uint64 hash collides on ASCII-packed keys (3x slower on 10 M account ids)
+    import pyarrow.compute as pc
+    enc = pc.dictionary_encode(pa.array(keys, type=pa.uint64()))
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    uniq = enc.dictionary.to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
     be = uniq.view(np.uint8).reshape(-1, 8).copy().view(">u8").ravel()   # byte order = text order
     order = np.argsort(be, kind="stable")
     rank = np.empty(len(uniq), dtype=np.int64)
