@@ -91,3 +91,26 @@ def test_compare_gaps_and_driver_importance_on_spark(sdf, resp):
     a, b = kr.drivers.relative_importance(sdf, **kw), kr.drivers.relative_importance(resp, **kw)
     pd.testing.assert_frame_equal(a.summary, b.summary, **same)
     assert a.n_excluded == b.n_excluded and a.n_clusters == b.n_clusters
+
+
+def test_churn_snapshot_and_response_rates_on_spark(spark):
+    # the remaining engine statistics on Spark (DuckDB versions in tests/test_engines_push.py): the
+    # sample's responses, invitations, follow-ups and contacts as Spark tables behind Programme.engine_tables
+    import dataclasses
+    prog = kr.load_sample()
+    for t in ("responses", "invitations", "followups", "contacts"):
+        df = getattr(prog, t).copy()
+        df.attrs = {}
+        dates = {c: "datetime64[us]" for c in df.columns if str(df[c].dtype).startswith("datetime")}
+        spark.createDataFrame(df.astype(dates)).createOrReplaceTempView(f"{t}_sn")
+    src = connect("spark:", spark=spark)
+    on_spark = dataclasses.replace(prog, engine_tables={t: src.table(f"{t}_sn") for t in
+                                                        ("responses", "invitations", "followups", "contacts")})
+    assert on_spark.engine_tables["responses"].get_backend().name == "pyspark"
+    same = dict(check_exact=False, rtol=1e-9, atol=1e-9)
+    a = kr.churn.snapshot(on_spark, as_of="2025-01-01")
+    pd.testing.assert_frame_equal(a, kr.churn.snapshot(prog, as_of="2025-01-01"), **same)
+    assert a["detractor_followup_7d"].notna().any() and a["response_rate_trend"].notna().any()
+    kw = dict(by="wave", cluster="account_id")
+    pd.testing.assert_frame_equal(kr.metrics.response_rates(on_spark, **kw), kr.metrics.response_rates(prog, **kw),
+                                  **same)
