@@ -118,10 +118,7 @@ def _table_reason(programme, table: str, column: str | None, what: str, human: s
 
 
 def _waves(programme, waves) -> int:
-    w = programme.responses["wave"]
-    if waves:
-        w = w[w.isin(list(waves))]
-    return int(w.nunique())
+    return len(programme.response_waves(waves))
 
 
 def _nps_overview(programme, params) -> Plan:
@@ -149,7 +146,7 @@ def _nps_overview(programme, params) -> Plan:
     changes = few or no_group
     sections.append(Section("segment_changes", "Last wave's change by group", not changes, changes))
     rates = _table_reason(programme, "invitations", None, "Response rates need", "")
-    if not rates and not programme.responses["invitation_id"].notna().any():
+    if not rates and not programme.has_values("responses", "invitation_id"):
         rates = ("Response rates need responses linked to invitations (an invitation_id, or a contact_id "
                  "and wave that match an invitation); none could be linked.")
     sections.append(Section("response_rates", "Response counts and rates", not rates, rates))
@@ -157,7 +154,7 @@ def _nps_overview(programme, params) -> Plan:
 
 
 def _driver_columns(programme, drivers) -> tuple[list, list]:
-    have = [d for d in drivers if programme.provided("responses", d) and programme.responses[d].notna().any()]
+    have = [d for d in drivers if programme.provided("responses", d) and programme.has_values("responses", d)]
     return have, [d for d in drivers if d not in have]
 
 
@@ -335,7 +332,7 @@ def _programme_health(programme, params) -> Plan:
     roles = _table_reason(programme, "invitations", None, "Response rates by role need", "")
     if not roles:
         roles = _table_reason(programme, "contacts", "role", "Response rates by role need", "the contacts' roles")
-    if not roles and not programme.responses["invitation_id"].notna().any():
+    if not roles and not programme.has_values("responses", "invitation_id"):
         roles = "Response rates by role need responses linked to invitations; none could be linked."
     bench = "" if str(params.get("benchmarks", "")).strip() else \
         "No benchmark file was given (the 'benchmarks' parameter is empty)."

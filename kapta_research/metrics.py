@@ -27,7 +27,7 @@ def _rate_counts(programme, *, by, waves, cluster) -> pd.DataFrame:
     df = programme.invitations
     if waves:
         df = df[df["wave"].isin(list(waves))]
-    df = df.assign(_y=df["invitation_id"].isin(set(programme.responses["invitation_id"].dropna())).astype(np.int64))
+    df = df.assign(_y=df["invitation_id"].isin(programme.answered_invitations()).astype(np.int64))
     if "role" in by and "role" not in df.columns:   # the contact's role (decision maker, user, ...)
         df = df.merge(programme.contacts[["contact_id", "role"]].drop_duplicates("contact_id"),
                       on="contact_id", how="left")
@@ -87,7 +87,7 @@ def response_rates(programme, *, by="wave", waves=None, cluster=None, confidence
     inv = programme.invitations
     if len(inv) == 0:
         raise DataError("response rates need the invitations table; the programme has none")
-    if "invitation_id" not in programme.responses or programme.responses["invitation_id"].isna().all():
+    if not programme.has_values("responses", "invitation_id"):
         raise DataError("response rates need responses.invitation_id to link responses to invitations",
                         file=programme.sources.get("responses"), column="invitation_id")
     if "role" in by and "role" not in inv.columns and not programme.provided("contacts", "role"):
@@ -195,7 +195,7 @@ def response_rate_trend(programme, *, waves=None, cluster=None, confidence=0.95,
 def _trend_row(programme, df, cluster, confidence) -> pd.DataFrame:
     import statsmodels.api as sm
 
-    y = df["invitation_id"].isin(set(programme.responses["invitation_id"].dropna())).astype(float).to_numpy()
+    y = df["invitation_id"].isin(programme.answered_invitations()).astype(float).to_numpy()
     X = sm.add_constant(df["wave"].to_numpy(float))
     model = sm.OLS(y, X)
     if cluster:

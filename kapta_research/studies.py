@@ -214,6 +214,8 @@ def resolve_data(path: str) -> str:
 def last_waves(responses, n: int = 2):
     """The responses of the last ``n`` waves in the data (e.g. the last wave and the one before it).
 
+    ``responses`` may be an engine table (the result is then an engine table too).
+
     Examples
     --------
     >>> import kapta_research as kr
@@ -222,6 +224,13 @@ def last_waves(responses, n: int = 2):
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ParameterError(f"The 'n' parameter of last_waves must be an int >= 1. Got {n!r} instead.")
+    from ._engine_hook import is_engine_table
+    if is_engine_table(responses):   # an engine table stays one: the filter runs in the engine
+        from .engines import to_ibis
+        t = to_ibis(responses)
+        waves = t.filter(t.wave.notnull()).select("wave").distinct().execute()["wave"]
+        keep = sorted(int(w) for w in waves)[-n:]
+        return t.filter(t.wave.isin(keep))
     keep = sorted(responses["wave"].unique())[-n:]
     return responses[responses["wave"].isin(keep)]
 

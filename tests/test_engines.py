@@ -134,7 +134,7 @@ def test_bad_engine_inputs_name_the_source(lake, resp):
     with pytest.raises(DataError, match=r"DuckDB database not found: .*absent\.duckdb"):
         connect(str(lake / "absent.duckdb"))
     src = connect(str(lake / "sample.duckdb"))
-    with pytest.raises(DataError, match=r"no_ltr \(duckdb [\d.]+\).*nps: no column 'ltr' in the table"):
+    with pytest.raises(DataError, match=r"sample\.duckdb\[no_ltr\] \(duckdb [\d.]+\).*nps: no column 'ltr' in the table"):
         nps(src.table("no_ltr"))
     bad = resp.assign(ltr=resp["ltr"].where(resp.index != 5, 11.0))
     with pytest.raises(DataError, match=r"values must be between 0 and 10.*11"):

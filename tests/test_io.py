@@ -363,13 +363,17 @@ def test_duckdb_reads_identically(tmp_path, reference):
     con.close()
     prog = load_programme(db)
     assert prog.sources["accounts"].endswith("programme.duckdb[accounts]")
+    assert prog.in_engine   # the responses stay in the database until a statistic needs the rows
     assert_same_programme(reference, prog)
-    # the database named in a config, with a non-canonical table name
+    # the database named in a config, with a non-canonical table name (a copy: the loaded programme keeps
+    # its read-only connection to the first file open, and DuckDB opens a file one way per process)
+    db = tmp_path / "programme2.duckdb"
+    shutil.copy(tmp_path / "programme.duckdb", db)
     con = duckdb.connect(str(db))
     con.execute("alter table responses rename to survey_responses")
     con.close()
     (tmp_path / "programme.yaml").write_text(
-        "database: programme.duckdb\ntables:\n" + "".join(
+        "database: programme2.duckdb\ntables:\n" + "".join(
             f"  {t}: {{table: {'survey_responses' if t == 'responses' else t}}}\n" for t in TABLES))
     assert_same_programme(reference, load_programme(tmp_path))
 

@@ -17,37 +17,53 @@ import pandas as pd
 from ._tables import connect
 
 
-def raw_tables(location: str):
+def raw_tables(location: str, *, lazy: bool = True):
     """What ``io.programme._raw_tables`` returns, for an engine location, plus the engine's name.
+
+    With ``lazy``, the responses stay in the engine when loading would not change a row
+    (:func:`kapta_research.engines._lazy.defer_reason`); they are then absent from ``raw``.
 
     Returns
     -------
-    (raw, specs, scales, name, notes, dropped, engine, data_hash, engine_tables)
-        ``engine_tables``: table name -> the Ibis table (the rows stay in the engine).
+    (raw, specs, scales, name, notes, dropped, engine, data_hash, engine_tables, deferred)
+        ``engine_tables``: table name -> the Ibis table (the rows stay in the engine);
+        ``deferred``: ``{"responses": (table, spec)}`` when the responses were not read, or
+        ``{"responses": reason}`` when they could not stay (``{}`` without ``lazy``).
     """
     from ..io.config import TableSpec
     from ..io.mapping import apply_spec
     from ..io.programme import ProgrammeError
     from ..schema import TABLES
+    from ._lazy import content_hash, defer_reason
     src = connect(location)
-    raw, specs, problems, in_engine = {}, {}, [], {}
+    raw, specs, problems, in_engine, deferred = {}, {}, [], {}, {}
     h = hashlib.sha256()
-    for name in [t for t in TABLES if t in src.tables]:
+    names = [t for t in TABLES if t in src.tables and t != "responses"] + (
+        ["responses"] if "responses" in src.tables else [])
+    for name in names:
         t = src.table(name)
         in_engine[name] = t
+        specs[name] = TableSpec(name=name, table=name)
+        if name == "responses" and lazy:
+            why = defer_reason(t, raw)
+            if not why:
+                deferred[name] = (t, specs[name])
+                h.update(name.encode())
+                h.update(content_hash(t).encode())
+                continue
+            deferred[name] = why
         table = fetch_raw(t, f"{src.tables[name]} ({src.engine})")
         h.update(name.encode())
         h.update(pd.util.hash_pandas_object(table.frame, index=False).to_numpy().tobytes())
-        specs[name] = TableSpec(name=name, table=name)
         raw[name] = apply_spec(table, specs[name], problems)
     if problems:
         raise ProgrammeError(problems)
-    if "responses" not in raw:
+    if "responses" not in in_engine:
         from ..errors import DataError
         raise DataError(f"no responses table in {location} (tables: {', '.join(sorted(src.tables)) or 'none'})",
                         file=location)
     name = Path(location.split("://")[-1].rstrip("/")).stem or location
-    return raw, specs, {}, name, {}, {}, src.engine, h.hexdigest(), in_engine
+    return raw, specs, {}, name, {}, {}, src.engine, h.hexdigest(), in_engine, deferred
 
 
 def fetch_raw(t, source: str):
@@ -84,7 +100,7 @@ class ConfigEngine:
 
     def __init__(self, engine: str, folder: Path, database: str | None, config: Path):
         self.engine, self.folder, self.database, self.config = engine, folder, database, config
-        self._h = hashlib.sha256()
+        self._h, self._used = hashlib.sha256(), False
         if engine == "duckdb":
             import ibis
             self.src, self.con = None, ibis.duckdb.connect()
@@ -97,9 +113,16 @@ class ConfigEngine:
         """Add a table read by the engine to the content hash (the run manifest's data hash)."""
         self._h.update(name.encode())
         self._h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        self._used = True
+
+    def digest_text(self, name: str, text: str) -> None:
+        """Add a table kept in the engine (its :func:`~kapta_research.engines._lazy.content_hash`)."""
+        self._h.update(name.encode())
+        self._h.update(text.encode())
+        self._used = True
 
     def hexdigest(self) -> str:
-        return self._h.hexdigest() if self.src is not None else ""
+        return self._h.hexdigest() if self._used else ""
 
     @property
     def name(self) -> str:

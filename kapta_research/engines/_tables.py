@@ -45,7 +45,9 @@ class EngineSource:
             t = self.con.read_parquet(where)
         else:
             t = self.con.table(where)
-        _SOURCES[t.op()] = f"{where} ({self.engine})"
+        # a database's table is named with its database, as the loader names it ("lake.duckdb[responses]")
+        label = f"{self.location}[{where}]" if self.kind in ("duckdb", "url") else where
+        _SOURCES[t.op()] = f"{label} ({self.engine})"
         return t
 
     @property

@@ -138,6 +138,10 @@ class Programme:
     #: these, so the rows stay in the engine (:mod:`kapta_research.engines`)
     engine_tables: dict = field(default_factory=dict, compare=False)
 
+    #: why responses read by an engine were read into memory after all ("" when they stayed, or
+    #: when no engine read them; see :func:`load_programme`)
+    engine_note: str = ""
+
     def __post_init__(self):
         if not self.supplied:  # built by hand (e.g. from simulate): a table with rows counts as given
             self.supplied = {t: frozenset(c for c in TABLES[t]["columns"]
@@ -146,11 +150,74 @@ class Programme:
 
     def __repr__(self) -> str:
         # Never print the tables: contacts hold names and e-mail addresses.
-        counts = ", ".join(f"{t}={len(getattr(self, t))}" for t in TABLES)
+        counts = ", ".join(f"{t}={self.n_rows(t)}" for t in TABLES)
         return f"<Programme {self.name!r} at {self.location!r}: {counts}>"
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
+
+    @property
+    def in_engine(self) -> bool:
+        """Whether the responses are still in their engine (not read into pandas; see :func:`load_programme`)."""
+        from ..engines._lazy import Deferred
+        return isinstance(self.__dict__.get("_responses"), Deferred)
+
+    def _rows_of(self, table: str):
+        """The table, or the engine's view of the responses while they stay there (never reads them)."""
+        if table == "responses" and self.in_engine:
+            return self.__dict__["_responses"]
+        return getattr(self, table)
+
+    def n_rows(self, table: str) -> int:
+        """Rows of ``table`` (counted in the engine when the responses are there)."""
+        return len(self._rows_of(table))
+
+    def has_values(self, table: str, column: str) -> bool:
+        """Whether ``table.column`` holds any non-missing value (asked of the engine for its responses).
+
+        Examples
+        --------
+        >>> import kapta_research as kr
+        >>> kr.load_sample().has_values("responses", "invitation_id")
+        True
+        """
+        rows = self._rows_of(table)
+        if column not in rows.columns:
+            return False
+        if isinstance(rows, pd.DataFrame):
+            return bool(rows[column].notna().any())
+        v = rows.view
+        return bool(v.aggregate(n=v[column].count()).execute()["n"].iloc[0] > 0)
+
+    def answered_invitations(self) -> set:
+        """Invitation ids that a response names (one distinct-query when the responses are in an engine)."""
+        rows = self._rows_of("responses")
+        if "invitation_id" not in rows.columns:
+            return set()
+        if isinstance(rows, pd.DataFrame):
+            return set(rows["invitation_id"].dropna())
+        v = rows.view
+        return set(v.filter(v.invitation_id.notnull()).select("invitation_id").distinct()
+                   .execute()["invitation_id"])
+
+    def response_waves(self, waves=None) -> list:
+        """The waves the responses cover (restricted to ``waves`` when given), sorted.
+
+        Examples
+        --------
+        >>> import kapta_research as kr
+        >>> kr.load_sample().response_waves([1, 2, 99])
+        [1, 2]
+        """
+        rows = self._rows_of("responses")
+        if isinstance(rows, pd.DataFrame):
+            w = rows["wave"].dropna()
+            found = w.unique()
+        else:
+            v = rows.view
+            found = v.filter(v.wave.notnull()).select("wave").distinct().execute()["wave"].to_numpy()
+        found = sorted(int(x) for x in found)
+        return [w for w in found if w in set(waves)] if waves else found
 
     def provided(self, table: str, column: str | None = None) -> bool:
         """Whether the user supplied ``table`` (and, with ``column``, that column).
@@ -185,7 +252,7 @@ class Programme:
             return False
         return True if column is None else column in self.supplied[table]
 
-    def respondents(self, *, waves=None, require=(), where=None) -> pd.DataFrame:
+    def respondents(self, *, waves=None, require=(), where=None, engine: bool = False) -> pd.DataFrame:
         """Responses joined with the account's segment/region/industry and the contact's role.
 
         Parameters
@@ -199,10 +266,18 @@ class Programme:
             Keep rows whose column takes one of the listed values, e.g.
             ``{"segment": ["Enterprise"]}``; empty lists are ignored and
             values not in the data are an error.
+        engine : bool, default False
+            When the responses are still in their engine (:attr:`in_engine`),
+            return the engine table instead of a DataFrame: the join and the
+            filters are an Ibis expression and no row is read, for the
+            functions that take engine tables (:func:`kapta_research.nps.nps`,
+            ``compare``, ``group_gaps``, ``kr.drivers.relative_importance``,
+            ``importance_performance``, ``transition_drivers``,
+            :func:`kapta_research.studies.last_waves`).  A DataFrame otherwise.
 
         Returns
         -------
-        DataFrame
+        DataFrame (or an Ibis table, see ``engine``)
             The responses columns plus ``segment``, ``region``, ``industry``,
             ``annual_value`` (from accounts) and ``role`` (from contacts).
 
@@ -213,6 +288,11 @@ class Programme:
         >>> {"segment", "role", "ltr"} <= set(r.columns)
         True
         """
+        if not isinstance(engine, bool):
+            from ..errors import ParameterError
+            raise ParameterError(f"The 'engine' parameter of respondents must be a bool. Got {engine!r} instead.")
+        if engine and self.in_engine:
+            return self._engine_respondents(waves=waves, require=require, where=where)
         out = self.responses.copy()
         file_rows = file_rows_of(self.responses)
         out["__file_row"] = file_rows if file_rows is not None else np.nan
@@ -254,6 +334,71 @@ class Programme:
 
 
 
+def _engine_respondents(self, *, waves, require, where):
+    """:meth:`Programme.respondents` as an Ibis expression over the responses kept in the engine."""
+    import ibis
+
+    from ..engines._tables import _SOURCES
+    from ..errors import ParameterError
+    v = self.__dict__["_responses"].view
+    acc_cols = [c for c in ("segment", "region", "industry", "annual_value") if c in self.accounts]
+    acc = self.accounts[["account_id", *acc_cols]].drop_duplicates("account_id")
+    if len(acc):
+        m = ibis.memtable(pd.DataFrame({c: acc[c].to_numpy(object if c != "annual_value" else float)
+                                        for c in acc.columns}))
+        out = v.left_join(m, v.account_id == m.account_id).drop("account_id_right")
+    else:
+        out = v.mutate(**{c: ibis.null().cast("float64" if c == "annual_value" else "string") for c in acc_cols})
+    if len(self.contacts) and "role" in self.contacts and "contact_id" in out.columns:
+        roles = self.contacts[["contact_id", "role"]].drop_duplicates("contact_id")
+        m = ibis.memtable(pd.DataFrame({c: roles[c].to_numpy(object) for c in roles.columns}))
+        out = out.left_join(m, out.contact_id == m.contact_id).drop("contact_id_right")
+    if waves:
+        known = self.response_waves()
+        unknown = [w for w in waves if w not in known]
+        if unknown:
+            raise ParameterError(f"The 'waves' parameter names waves {unknown} that have no responses. "
+                                 f"Waves in the data: {known}.")
+        out = out.filter(out.wave.isin([int(w) for w in waves]))
+    where = {k: val for k, val in (where or {}).items() if val}
+    missing = [c for c in [*require, *where] if c not in out.columns]
+    if missing:
+        raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
+                             f"{self.location}. Available: {', '.join(map(str, out.columns))}.")
+    for col, keep in where.items():
+        keep = [keep] if isinstance(keep, str) else list(keep)
+        known = set(out.filter(out[col].notnull()).select(col).distinct().execute()[col].astype(str))
+        unknown = [k for k in keep if str(k) not in known]
+        if unknown:
+            raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {self.location}. "
+                                 f"Known: {', '.join(sorted(known))}.")
+        out = out.filter(out[col].cast("string").isin([str(k) for k in keep]))
+    _SOURCES[out.op()] = self.sources.get("responses", "<responses>")
+    return out
+
+
+Programme._engine_respondents = _engine_respondents
+
+
+class _Responses:
+    """``Programme.responses``: the frame; responses kept in an engine are read at first use."""
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        rows = obj.__dict__["_responses"]
+        from ..engines._lazy import Deferred
+        if isinstance(rows, Deferred):
+            rows = obj.__dict__["_responses"] = rows.load()
+        return rows
+
+    def __set__(self, obj, value):
+        obj.__dict__["_responses"] = value
+
+
+Programme.responses = _Responses()
+
+
 def _find_default(folder: Path, name: str) -> Path | None:
     for suf in READ_SUFFIXES:
         p = folder / f"{name}{suf}"
@@ -280,10 +425,12 @@ def _duckdb_tables(path: Path) -> set:
         con.close()
 
 
-def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict, tuple]:
+def _raw_tables(location: Path, *, lazy: bool = True) -> tuple[dict, dict, dict, str, dict, dict, tuple]:
     """Return ({table: raw frame}, {table: TableSpec}, scales, name, {table: notes},
-    {table: dropped footer rows}, (engine name, {table: engine table})) for a location; the last is
-    ``("", {})`` unless the config names an ``engine:``."""
+    {table: dropped footer rows}, (engine name, {table: engine table}, engine hash, deferred)) for a
+    location; the last is ``("", {}, "", {})`` unless an engine reads a table (an ``engine:`` in the
+    config, or responses in Parquet or a DuckDB database).  ``deferred`` is as in
+    :func:`kapta_research.engines._programme.raw_tables`."""
     cfg: dict = {"tables": {}}
     folder = location
     cfg_path = _config_path(location)
@@ -291,7 +438,10 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict, tupl
         cfg = load_config(cfg_path)
         folder = cfg_path.parent
     elif location.suffix.lower() in (".duckdb", ".db"):
-        cfg = {"database": location.name, "tables": {t: TableSpec(name=t, table=t) for t in TABLES}}
+        if not location.is_file():
+            raise DataError(f"database not found: {location}", file=str(location))
+        cfg = {"database": location.name, "tables": {t: TableSpec(name=t, table=t) for t in TABLES
+                                                     if t in _duckdb_tables(location)}}
         folder = location.parent
     elif not location.exists():
         raise DataError(f"no programme at {location}: give a folder, a programme.yaml or a .duckdb file")
@@ -303,14 +453,28 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict, tupl
     if not specs:
         specs = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
     raw, notes, dropped, problems = {}, {}, {}, []
-    eng, in_engine = None, {}
-    if cfg.get("engine"):
+    eng, in_engine, deferred = None, {}, {}
+    engine = cfg.get("engine")
+    resp = specs.get("responses")
+    if not engine and lazy and resp is not None and (
+            (resp.file or "").lower().endswith(".parquet") or (resp.table and db)):
+        engine = "duckdb"   # responses in Parquet or a DuckDB database: read them where they are
+    if engine:
         from ..engines._programme import ConfigEngine, canonical, fetch_raw
-        eng = ConfigEngine(cfg["engine"], folder, db, cfg_path)
-    for t, spec in specs.items():
+        eng = ConfigEngine(engine, folder, db, cfg_path)
+    # the responses last: whether they can stay in the engine depends on the other tables
+    for t, spec in sorted(specs.items(), key=lambda kv: kv[0] == "responses"):
         et = eng.table(spec) if eng is not None else None
         if et is not None and (c := canonical(et, spec)) is not None:
             in_engine[t] = c
+            if t == "responses" and lazy:
+                from ..engines._lazy import defer_reason
+                why = defer_reason(c, raw)
+                deferred[t] = (c, spec) if not why else why
+                if not why:
+                    from ..engines._lazy import content_hash
+                    eng.digest_text(t, content_hash(c))
+                    continue
         if eng is not None and eng.reads(spec):
             table = fetch_raw(et, f"{spec.table or t} ({eng.name})")
             eng.digest(t, table.frame)
@@ -322,9 +486,6 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict, tupl
             table = read_raw(folder / spec.file, spec)
         elif spec.table and db:
             dbpath = folder / db
-            names = _duckdb_tables(dbpath)
-            if spec.table not in names and location.suffix.lower() in (".duckdb", ".db"):
-                continue  # optional canonical table absent from the database
             table = read_raw(dbpath, spec)
         else:
             raise DataError(f"table {t!r} in the programme config needs 'file' (or 'table' with 'database')")
@@ -337,7 +498,8 @@ def _raw_tables(location: Path) -> tuple[dict, dict, dict, str, dict, dict, tupl
         raise ProgrammeError(name_export_columns(problems, raw.values()))
     scales = cfg.get("scales") or {}
     return (raw, specs, scales, str(cfg.get("name") or location.name), notes, dropped,
-            (eng.name if eng is not None else "", in_engine, eng.hexdigest() if eng is not None else ""))
+            (eng.name if eng is not None else "", in_engine, eng.hexdigest() if eng is not None else "",
+             deferred))
 
 
 def data_hash(paths) -> str:
@@ -349,14 +511,23 @@ def data_hash(paths) -> str:
     return h.hexdigest()
 
 
-def load_programme(location) -> Programme:
+def load_programme(location, *, lazy: bool = True) -> Programme:
     """Load and validate a programme.
 
     Parameters
     ----------
     location : str or Path
         A folder (with ``programme.yaml`` or canonical file names), a
-        programme config file, or a ``.duckdb`` database.
+        programme config file, a ``.duckdb`` database, a Parquet file or glob
+        (the responses), ``spark:`` or an Ibis connection URL.
+    lazy : bool, default True
+        Responses read by an engine (Parquet, DuckDB, Spark, a URL) stay
+        there when loading would not change a row: they are checked by
+        queries in the engine and read into pandas only when a statistic that
+        needs the rows asks for :attr:`Programme.responses`
+        (:mod:`kapta_research.engines._lazy`; ``Programme.in_engine`` tells
+        whether they stayed and ``Programme.engine_note`` why not).  With
+        ``False`` every table is read into pandas at once.
 
     Returns
     -------
@@ -375,21 +546,30 @@ def load_programme(location) -> Programme:
     >>> len(prog.accounts)
     300
     """
+    if not isinstance(lazy, bool):
+        from ..errors import ParameterError
+        raise ParameterError(f"The 'lazy' parameter of load_programme must be a bool. Got {lazy!r} instead.")
     engine, engine_hash, in_engine = "", "", {}
     if _engine_location(location):   # Parquet file/glob, spark:, an engine URL: read by an engine
         from ..engines._programme import raw_tables as engine_tables
-        raw, specs, scales, name, notes, dropped, engine, engine_hash, in_engine = engine_tables(str(location))
+        (raw, specs, scales, name, notes, dropped, engine, engine_hash, in_engine,
+         deferred) = engine_tables(str(location), lazy=lazy)
         location = Path(str(location)) if "://" not in str(location) else str(location)
     else:
         location = Path(location)
-        raw, specs, scales, name, notes, dropped, (engine, in_engine, engine_hash) = _raw_tables(location)
+        raw, specs, scales, name, notes, dropped, (engine, in_engine, engine_hash, deferred) = _raw_tables(
+            location, lazy=lazy)
         if not engine and (location.suffix.lower() in (".duckdb", ".db")
                            or any(".duckdb[" in str(df.attrs.get("source", "")) for df in raw.values())):
             engine = f"duckdb {_dist_version('duckdb')}"
+    kept = {t: v for t, v in deferred.items() if isinstance(v, tuple)}
     problems: list[DataError] = []
     wave_labels = link.prepare(raw, specs, notes, problems)
-    tables, more = validate_programme(raw, scales=scales)
+    tables, more = validate_programme(raw, scales=scales, deferred=tuple(kept))
     problems += more
+    if "responses" in kept:
+        from ..engines._lazy import check_responses
+        problems += check_responses(kept["responses"][0], tables, scales=scales, provided=frozenset(raw))
     if problems:
         where = _config_path(location) or location
         problems = [p if p.file else DataError(p.message, file=str(where), column=p.column,
@@ -402,23 +582,32 @@ def load_programme(location) -> Programme:
                                       if location.is_dir() and (location / n).is_file()]
     if not at_engine and location.is_file():
         cfg_files.append(location)
-    drivers = [d for d in DRIVERS if d in tables["responses"].columns]
     for t in ("responses", "invitations"):
-        if "wave" in tables[t] and len(tables[t]):
+        if t not in kept and "wave" in tables[t] and len(tables[t]):
             tables[t]["wave"] = tables[t]["wave"].astype("int64")
     for t, df in tables.items():
         df.attrs = {"source": sources.get(t, f"<{t}>")}
         if t in raw and "file_rows" in raw[t].attrs:
             df.attrs["file_rows"] = raw[t].attrs["file_rows"]
     supplied = {t: frozenset(c for c in df.columns if c in TABLES[t]["columns"]) for t, df in raw.items()}
+    note = ""
+    if "responses" in kept:
+        from ..engines._lazy import Deferred
+        from ..engines._tables import describe
+        et, spec = kept["responses"]
+        sources["responses"] = describe(et)
+        supplied["responses"] = frozenset(c for c in et.columns if c in TABLES["responses"]["columns"])
+        tables["responses"] = Deferred(et, spec, scales=scales, source=sources["responses"])
+    elif isinstance(deferred.get("responses"), str):
+        note = f"The responses were read into memory: {deferred['responses']}."
+    drivers = [d for d in DRIVERS if d in supplied.get("responses", ())]
     person_names = tuple(dict.fromkeys(n for df in raw.values() for n in df.attrs.get("person_names", ())))
-    drivers = [d for d in drivers if d in supplied["responses"]]
     return Programme(**tables, name=name, drivers=drivers, supplied=supplied, load_notes=notes,
                      dropped_rows=dropped, wave_labels=wave_labels, person_names=person_names,
                      driver_scale=tuple(scales.get("drivers", DRIVER_SCALE)),
                      ltr_scale=tuple(scales.get("ltr", LTR_SCALE)), sources=sources,
                      data_hash=_combined_hash(engine_hash, [*files, *map(str, cfg_files)]),
-                     location=str(location), engine=engine, engine_tables=in_engine)
+                     location=str(location), engine=engine, engine_tables=in_engine, engine_note=note)
 
 
 def _combined_hash(engine_hash: str, files) -> str:

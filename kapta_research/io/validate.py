@@ -174,18 +174,27 @@ def _check_ltr_range(df, problems) -> None:
     ``scales: ltr: [0, 10]`` in programme.yaml confirms the scale and skips this.
     """
     ltr = df["ltr"].dropna()
-    if len(ltr) < _MIN_ANSWERS_FOR_SCALE_CHECK or ltr.max() > 5:
-        return
-    seen = sorted(ltr.unique())
-    problems.append(DataError(
-        f"all {len(ltr):,} recommend answers are between {seen[0]:g} and {seen[-1]:g}: this looks like a "
+    p = ltr_scale_problem(len(ltr), sorted(ltr.unique()) if len(ltr) and ltr.max() <= 5 else None,
+                          df.attrs.get("source"))
+    if p is not None:
+        problems.append(p)
+
+
+def ltr_scale_problem(n: int, seen, source) -> DataError | None:
+    """The error of :func:`_check_ltr_range` for ``n`` answers whose distinct values are ``seen``
+    (``None`` when some answer exceeds 5), or None; shared with the engine-side check."""
+    if n < _MIN_ANSWERS_FOR_SCALE_CHECK or not seen:
+        return None
+    return DataError(
+        f"all {n:,} recommend answers are between {seen[0]:g} and {seen[-1]:g}: this looks like a "
         f"{seen[0]:g}-5 scale, not the 0-10 question NPS needs (each answer would count as a detractor). "
         "Map the 0-10 'How likely are you to recommend' question to ltr; if these really are 0-10 "
         "answers, declare scales: {ltr: [0, 10]} in programme.yaml",
-        file=df.attrs.get("source"), column="ltr", values=[f"{v:g}" for v in seen]))
+        file=source, column="ltr", values=[f"{v:g}" for v in seen])
 
 
-def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, list[DataError]]:
+def validate_programme(raw: dict, *, scales: dict | None = None,
+                       deferred=()) -> tuple[dict, list[DataError]]:
     """Type-convert and check raw tables; return ``(tables, problems)``.
 
     ``raw`` maps table names to frames of strings as returned by
@@ -201,7 +210,7 @@ def validate_programme(raw: dict, *, scales: dict | None = None) -> tuple[dict, 
     out: dict[str, pd.DataFrame] = {}
     for name, spec in TABLES.items():
         if name not in raw:
-            if name in REQUIRED_TABLES:
+            if name in REQUIRED_TABLES and name not in deferred:
                 problems.append(DataError(
                     f"the programme has no {name} table (required): add {name}.csv (or .xlsx, "
                     f".parquet) or list it under 'tables:' in programme.yaml. Tables found: "

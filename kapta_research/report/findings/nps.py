@@ -132,16 +132,25 @@ def nps_findings(*, overall, by_segment=None, segment=None, gaps=None, trend=Non
 
 
 def scope_lines(programme, responses: pd.DataFrame, parameters: dict) -> list[str]:
-    """Scope of a study for its title page (no personal data)."""
-    waves = sorted(responses["wave"].unique())
-    first = responses["responded_at"].min()
-    last = responses["responded_at"].max()
+    """Scope of a study for its title page (no personal data); ``responses`` may be an engine table."""
+    from ..._engine_hook import is_engine_table
+    if is_engine_table(responses):   # one aggregate query; no row is read
+        from ...engines import to_ibis
+        t = to_ibis(responses)
+        waves = sorted(int(w) for w in t.filter(t.wave.notnull()).select("wave").distinct().execute()["wave"])
+        agg = t.aggregate(first=t.responded_at.min(), last=t.responded_at.max(), n=t.count(),
+                          k=t.account_id.nunique()).execute().iloc[0]
+        first, last, n, k = agg["first"], agg["last"], int(agg["n"]), int(agg["k"])
+    else:
+        waves = sorted(responses["wave"].unique())
+        first, last = responses["responded_at"].min(), responses["responded_at"].max()
+        n, k = len(responses), responses["account_id"].nunique()
     method = parameters.get("method", "")
     cl = parameters.get("cluster")
     return [
         f"Programme: {programme.name}",
-        f"Waves {waves[0]}–{waves[-1]} ({first:%d %b %Y} to {last:%d %b %Y}): {_n(len(responses))} responses "
-        f"from {_n(responses['account_id'].nunique())} accounts",
+        f"Waves {waves[0]}–{waves[-1]} ({first:%d %b %Y} to {last:%d %b %Y}): {_n(n)} responses "
+        f"from {_n(k)} accounts",
         f"Intervals: {100 * parameters.get('confidence', 0.95):g} % "
         + (f"{method.replace('_', ' ')} intervals" if method else "intervals")
         + (", respondents clustered by account" if cl else ", respondents taken as independent"),
