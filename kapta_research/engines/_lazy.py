@@ -125,7 +125,8 @@ def _problem(v, source, column, message, n, cond, *, values=True, key="response_
 
 
 def _fmt(x):
-    if isinstance(x, float) and float(x).is_integer():
+    """A value as the file shows it (numbers as "11", "0.5", like the loader's text cells)."""
+    if isinstance(x, (float, np.floating, int, np.integer)) and not isinstance(x, bool):
         return f"{x:g}"
     return x
 
@@ -185,7 +186,8 @@ def check_responses(t, tables: dict, *, scales: dict | None = None, provided=fro
         if found[k]:
             problems.append(_problem(v, src, col, msg, int(found[k]), cond, values=k.startswith("bad")))
     if found["_idn"] > found["_ids"]:
-        counts = v.filter(v.response_id.notnull()).group_by("response_id").aggregate(_k=v.count())
+        named = v.filter(v.response_id.notnull())
+        counts = named.group_by("response_id").aggregate(_k=named.count())
         dup = counts.filter(counts._k > 1)
         n_dup = int(dup.aggregate(n=dup._k.sum()).execute()["n"].iloc[0])
         ids = dup.order_by("response_id").limit(MAX_SHOWN).execute()["response_id"].tolist()
@@ -280,11 +282,11 @@ def _consistency(v, tables, src, provided) -> list:
         j = v.inner_join(m, "invitation_id")
         checks = [("wave", j._iwave.notnull() & (j.wave.cast("float64") != j._iwave),
                    "the wave differs from the wave of the response's invitation",
-                   lambda r: f"{r.wave:g} (invitation {r.invitation_id} is wave {r._iwave:g})")]
+                   lambda r: f"{r['wave']:g} (invitation {r['invitation_id']} is wave {r['_iwave']:g})")]
         if "responded_at" in v.columns:
             checks.append(("responded_at", j.responded_at.notnull() & j._sent.notnull()
                            & (j.responded_at < j._sent), "responses dated before their invitation was sent",
-                           lambda r: f"{r.responded_at:%Y-%m-%d} (sent {r._sent:%Y-%m-%d})"))
+                           lambda r: f"{r['responded_at']:%Y-%m-%d} (sent {r['_sent']:%Y-%m-%d})"))
         counts = j.aggregate(**{f"_{col}": j.count(where=cond) for col, cond, _, _ in checks}).execute().iloc[0]
         for col, cond, msg, fmt in checks:
             n = int(counts[f"_{col}"])
@@ -292,7 +294,7 @@ def _consistency(v, tables, src, provided) -> list:
                 ex = j.filter(cond).order_by("response_id").limit(MAX_SHOWN).execute()
                 out.append(DataError(f"{msg} ({n:,} rows, e.g. response_id "
                                      f"{', '.join(map(repr, ex['response_id']))})", file=src, column=col,
-                                     values=[fmt(r) for r in ex.itertuples()]))
+                                     values=[fmt(r) for r in ex.to_dict("records")]))
     return out
 
 

@@ -1,0 +1,207 @@
+"""Responses kept in their engine (issue 13: "computed without bringing the rows into Python").
+
+A programme whose responses are Parquet or a DuckDB table is loaded without reading the rows: the
+loader's checks run as engine queries (kapta_research/engines/_lazy.py) and study 01's tables come
+from sufficient statistics.  References: the same programme loaded with ``lazy=False`` (every row in
+pandas, the path checked against R elsewhere) — equal to 1e-9, the same problems found.
+"""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kapta_research as kr
+from kapta_research.engines import _lazy
+from kapta_research.errors import DataError
+from kapta_research.io.programme import ProgrammeError
+
+pytest.importorskip("ibis")
+
+SAME = dict(check_exact=False, rtol=1e-9, atol=1e-9)
+TABLES = ("responses", "accounts", "contacts", "invitations", "followups")
+
+
+def _write(folder, prog, **replace):
+    folder.mkdir(parents=True, exist_ok=True)
+    for t in TABLES:
+        df = replace.get(t, getattr(prog, t)).copy()
+        df.attrs = {}
+        df.to_parquet(folder / f"{t}.parquet", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory, sample):
+    return _write(tmp_path_factory.mktemp("lazy") / "lake", sample)
+
+
+@pytest.fixture
+def no_rows(monkeypatch):
+    """Fail the test if anything reads the deferred responses into pandas."""
+    def refuse(self):
+        raise AssertionError("the responses were read into pandas")
+    monkeypatch.setattr(_lazy.Deferred, "load", refuse)
+
+
+def test_a_parquet_folder_keeps_its_responses_in_the_engine_and_reads_the_same_rows(lake):
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    assert lazy.in_engine and not eager.in_engine and lazy.engine.startswith("duckdb ")
+    assert lazy.n_rows("responses") == len(eager.responses)
+    assert lazy.drivers == eager.drivers and lazy.supplied == eager.supplied
+    assert "responses.parquet" in lazy.sources["responses"] and "<Programme" in repr(lazy) and lazy.in_engine
+    assert lazy.response_waves() == eager.response_waves() and lazy.answered_invitations() == \
+        eager.answered_invitations()
+    rows = lazy.responses                       # read now, through the loader's own code
+    assert not lazy.in_engine
+    pd.testing.assert_frame_equal(rows, eager.responses)
+    assert rows.attrs["source"] == lazy.sources["responses"]
+
+
+def test_study_01_on_engine_data_reads_no_row_and_equals_the_in_memory_tables(lake, no_rows):
+    # the calls of notebooks/01-nps-overview.ipynb, on the programme kept in the engine and on pandas
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    P = {"segments": ["segment", "region"], "cluster": "account_id"}
+    assert kr.coverage.plan("nps-overview", lazy, P) == kr.coverage.plan("nps-overview", eager, P)
+    t, r = (p.respondents(waves=[2, 3, 4, 5, 6, 7, 8], require=["segment"], engine=True) for p in (lazy, eager))
+    assert not isinstance(t, pd.DataFrame) and isinstance(r, pd.DataFrame)
+    opts = dict(cluster="account_id", confidence=0.9, min_n=5, min_accounts=3)
+    for by in (None, "segment", "region", "wave"):
+        pd.testing.assert_frame_equal(kr.nps.nps(t, by=by, **opts), kr.nps.nps(r, by=by, **opts), **SAME)
+    pd.testing.assert_frame_equal(kr.nps.group_gaps(t, by="segment", **opts),
+                                  kr.nps.group_gaps(r, by="segment", **opts), **SAME)
+    pd.testing.assert_frame_equal(kr.nps.compare(t, group="wave", reference="previous", **opts),
+                                  kr.nps.compare(r, group="wave", reference="previous", **opts), **SAME)
+    last = dict(group="wave", reference="previous", by="segment", adjust="holm", **opts)
+    pd.testing.assert_frame_equal(kr.nps.compare(kr.studies.last_waves(t, 2), **last),
+                                  kr.nps.compare(kr.studies.last_waves(r, 2), **last), **SAME)
+    for f in (kr.metrics.response_rates, kr.metrics.response_rate_trend):
+        pd.testing.assert_frame_equal(f(lazy, waves=[2, 3, 4], cluster="account_id"),
+                                      f(eager, waves=[2, 3, 4], cluster="account_id"), **SAME)
+    assert kr.report.scope_lines(lazy, t, P) == kr.report.scope_lines(eager, r, P)
+    assert lazy.in_engine
+
+
+def test_respondents_in_the_engine_filter_and_check_as_in_memory(lake, no_rows):
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    t = lazy.respondents(where={"segment": ["SMB", "Enterprise"]}, engine=True)
+    r = eager.respondents(where={"segment": ["SMB", "Enterprise"]})
+    got = t.execute().sort_values("response_id").reset_index(drop=True)
+    want = r.sort_values("response_id").reset_index(drop=True)
+    want.attrs = {}
+    pd.testing.assert_frame_equal(got[list(want.columns)], want, check_dtype=False)
+    assert eager.respondents(engine=True).equals(eager.respondents())   # pandas stays pandas
+    for kw, msg in ((dict(waves=[99]), r"waves \[99\] that have no responses"),
+                    (dict(require=["tier"]), r"No column 'tier'"),
+                    (dict(where={"segment": ["Giant"]}), r"No segment called 'Giant'"),
+                    (dict(engine="yes"), r"'engine' parameter of respondents must be a bool")):
+        with pytest.raises(kr.errors.ParameterError, match=msg):
+            lazy.respondents(**{"engine": True, **kw})
+
+
+def _problems(location, *, lazy):
+    with pytest.raises(ProgrammeError) as info:
+        kr.load_programme(location, lazy=lazy)
+    return info.value.problems
+
+
+def test_engine_checks_find_what_the_loader_finds(tmp_path, sample):
+    # every kind of problem the loader reports for responses, planted once; the engine must report the
+    # same (column, message) set as the pandas loader, naming the file and the rows by response_id
+    r = sample.responses.copy()
+    inv = sample.invitations.set_index("invitation_id")
+    other_account = sample.contacts.set_index("contact_id")["account_id"]
+    r.loc[3, "ltr"] = 11.0
+    r.loc[4, "trust"] = 0.5
+    r.loc[5, "response_id"] = r.loc[6, "response_id"]                       # duplicated id
+    r.loc[7, "response_id"] = None                                          # missing id
+    r.loc[8, "wave"] = 0
+    r.loc[9, "account_id"] = "ACC-NOPE"                                     # unknown account
+    linked = r.index[r["invitation_id"].notna()][20:22]
+    r.loc[linked[0], "wave"] = int(inv.loc[r.loc[linked[0], "invitation_id"], "wave"]) % 8 + 1
+    r.loc[linked[1], "responded_at"] = inv.loc[r.loc[linked[1], "invitation_id"], "sent_at"] - pd.Timedelta(days=3)
+    c = r.index[r["contact_id"].notna()][30]
+    elsewhere = sample.accounts["account_id"][sample.accounts["account_id"] != other_account[r.loc[c, "contact_id"]]]
+    r.loc[c, "account_id"] = elsewhere.iloc[0]                              # contact of another account
+    fu = sample.followups.copy()
+    fu.loc[fu.index[0], "response_id"] = "R-NOPE"
+    lake = _write(tmp_path / "bad", sample, responses=r, followups=fu)
+    lazy, eager = _problems(lake, lazy=True), _problems(lake, lazy=False)
+    key = lambda p: (p.column, p.message.split(" (")[0])  # noqa: E731 - the message without its row list
+    assert sorted(map(key, lazy)) == sorted(map(key, eager))
+    assert len(lazy) == 10
+    text = str(ProgrammeError(lazy))
+    assert "responses.parquet" in text and "e.g. response_id" in text
+    by_col = {p.column: p for p in lazy}
+    assert by_col["ltr"].values == ["11"] and "1 row, e.g. response_id" in by_col["ltr"].message
+    assert by_col["trust"].values == ["0.5"]
+    assert "ACC-NOPE" in str(ProgrammeError(lazy))
+    assert any("followups.parquet" in str(p) and "R-NOPE" in str(p) for p in lazy)
+
+
+def test_responses_that_loading_would_change_are_read_into_memory_with_the_reason(tmp_path, sample):
+    r = sample.responses.copy()
+    r["ltr"] = r["ltr"].map(lambda v: f"{v:g}" if pd.notna(v) else None)    # text scores
+    p = kr.load_programme(_write(tmp_path / "text", sample, responses=r))
+    assert not p.in_engine and "the column ltr is" in p.engine_note
+    r = sample.responses.copy()
+    r.loc[r.index[:10], "invitation_id"] = None                              # linked by contact and wave
+    p = kr.load_programme(_write(tmp_path / "link", sample, responses=r))
+    assert not p.in_engine and "linked to invitations" in p.engine_note
+    assert p.load_notes["responses"]["linked_to_invitations"] >= 1
+    r = sample.responses.copy()
+    r.loc[r.index[:3], "account_id"] = None                                  # account from the contact
+    p = kr.load_programme(_write(tmp_path / "acct", sample, responses=r))
+    assert not p.in_engine and "contact's account" in p.engine_note
+
+
+def test_engine_scale_check_and_missing_column(tmp_path, sample):
+    r = sample.responses.copy()
+    r["ltr"] = np.floor(r["ltr"] / 2)                                        # a 0-5 question read as 0-10
+    with pytest.raises(ProgrammeError, match=r"looks like a 0-5 scale"):
+        kr.load_programme(_write(tmp_path / "five", sample, responses=r))
+    with pytest.raises(ProgrammeError, match=r"responses\.parquet.*required column\(s\) 'ltr' missing"):
+        kr.load_programme(_write(tmp_path / "noltr", sample, responses=sample.responses.drop(columns="ltr")))
+    with pytest.raises(kr.errors.ParameterError, match=r"'lazy' parameter of load_programme must be a bool"):
+        kr.load_programme(tmp_path / "five", lazy="no")
+
+
+def test_data_hash_follows_the_content_not_the_row_order(tmp_path, sample, lake):
+    shuffled = sample.responses.sample(frac=1.0, random_state=3)
+    a = kr.load_programme(lake).data_hash
+    b = kr.load_programme(_write(tmp_path / "shuffled", sample, responses=shuffled)).data_hash
+    changed = sample.responses.copy()
+    changed.loc[0, "ltr"] = 10.0 if changed.loc[0, "ltr"] != 10 else 9.0
+    c = kr.load_programme(_write(tmp_path / "changed", sample, responses=changed)).data_hash
+    assert a == b and a != c and a == kr.load_programme(lake).data_hash
+
+
+def test_a_duckdb_file_keeps_its_responses_in_the_engine(tmp_path, sample, no_rows):
+    import duckdb
+    path = tmp_path / "programme.duckdb"
+    con = duckdb.connect(str(path))
+    for t in TABLES:
+        df = getattr(sample, t).copy()
+        df.attrs = {}
+        con.register("df", df)
+        con.execute(f"create table {t} as select * from df")
+        con.unregister("df")
+    con.close()
+    p = kr.load_programme(path)
+    assert p.in_engine and "programme.duckdb[responses]" in p.sources["responses"]
+    pd.testing.assert_frame_equal(kr.nps.nps(p.respondents(engine=True), by="segment", cluster="account_id"),
+                                  kr.nps.nps(sample.respondents(), by="segment", cluster="account_id"), **SAME)
+
+
+def test_a_bad_deferred_table_found_at_read_time_is_a_programme_error(tmp_path, sample):
+    # the rows changed after loading (a lake being written to): reading them reports it, never wrong rows
+    lake = _write(tmp_path / "moving", sample)
+    p = kr.load_programme(lake)
+    r = sample.responses.copy()
+    r.loc[0, "ltr"] = 12.0
+    shutil.rmtree(lake)
+    _write(lake, sample, responses=r)
+    with pytest.raises(DataError, match=r"ltr.*between 0 and 10"):
+        p.responses
