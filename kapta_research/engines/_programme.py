@@ -144,8 +144,9 @@ class ConfigEngine:
                                 f"programme config). Tables: {', '.join(sorted(self.src.tables)) or 'none'}",
                                 file=str(self.config))
             return self.src.table(name)
-        if spec.file and spec.file.lower().endswith(".parquet"):
-            t = self.con.read_parquet(str(self.folder / spec.file))
+        if spec.file and (spec.file.lower().endswith(".parquet") or (self.folder / spec.file).is_dir()):
+            where = self.folder / spec.file
+            t = self.con.read_parquet(str(where / "*.parquet") if where.is_dir() else str(where))
             _SOURCES[t.op()] = f"{self.folder / spec.file} ({self.name})"
             return t
         if spec.table and self.db is not None and spec.table in self.db.tables:

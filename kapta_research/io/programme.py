@@ -404,6 +404,8 @@ def _find_default(folder: Path, name: str) -> Path | None:
         p = folder / f"{name}{suf}"
         if p.is_file():
             return p
+    if (folder / name).is_dir() and any((folder / name).glob("*.parquet")):   # responses/part-*.parquet
+        return folder / name
     return None
 
 
@@ -457,7 +459,8 @@ def _raw_tables(location: Path, *, lazy: bool = True) -> tuple[dict, dict, dict,
     engine = cfg.get("engine")
     resp = specs.get("responses")
     if not engine and lazy and resp is not None and (
-            (resp.file or "").lower().endswith(".parquet") or (resp.table and db)):
+            (resp.file or "").lower().endswith(".parquet") or (resp.table and db)
+            or (resp.file and (folder / resp.file).is_dir())):
         engine = "duckdb"   # responses in Parquet or a DuckDB database: read them where they are
     if engine:
         from ..engines._programme import ConfigEngine, canonical, fetch_raw
@@ -479,7 +482,7 @@ def _raw_tables(location: Path, *, lazy: bool = True) -> tuple[dict, dict, dict,
             table = fetch_raw(et, f"{spec.table or t} ({eng.name})")
             eng.digest(t, table.frame)
         elif spec.file:
-            if not (folder / spec.file).is_file():
+            if not (folder / spec.file).is_file() and not (folder / spec.file).is_dir():
                 raise DataError(f"file not found for the {t} table (tables: {t}: {spec.file}). "
                                 f"Files in {folder}: {', '.join(sorted(f.name for f in folder.iterdir()))}",
                                 file=str(folder / spec.file))

@@ -144,9 +144,10 @@ def read_raw(path, spec=None) -> RawTable:
     from .config import TableSpec
     spec = spec or TableSpec(name="")
     path = Path(path)
-    if not path.is_file():
+    parts = path.is_dir() and any(path.glob("*.parquet"))   # a folder of Parquet part files is one table
+    if not path.is_file() and not parts:
         raise DataError("file not found", file=str(path))
-    suffix = path.suffix.lower()
+    suffix = ".parquet" if parts else path.suffix.lower()
     source = str(path) + (f"[{spec.table}]" if spec.table and suffix in (".duckdb", ".db") else "")
     try:
         if suffix in (".parquet", ".duckdb", ".db"):
@@ -170,7 +171,7 @@ def read_raw(path, spec=None) -> RawTable:
 
 
 def _read_typed(path: Path, table: str | None) -> pd.DataFrame:
-    if path.suffix.lower() == ".parquet":
+    if path.suffix.lower() == ".parquet" or path.is_dir():
         return pd.read_parquet(path)
     import duckdb
     if not table:
