@@ -235,6 +235,44 @@ def last_waves(responses, n: int = 2):
     return responses[responses["wave"].isin(keep)]
 
 
+def response_scope(responses) -> dict:
+    """Counts for a study's title page: responses, accounts, waves and the first and last date.
+
+    ``responses`` may be an engine table (one aggregate query and one distinct query; no row is read).
+
+    Returns
+    -------
+    dict
+        ``n`` (responses), ``n_accounts`` (distinct accounts), ``waves`` (sorted list of int),
+        ``first`` and ``last`` (earliest and latest ``responded_at``, NaT when undated).
+
+    Examples
+    --------
+    >>> import kapta_research as kr
+    >>> s = response_scope(kr.load_sample().respondents())
+    >>> s["n"], s["n_accounts"], s["waves"][-1]
+    (2625, 259, 8)
+    """
+    import pandas as pd
+
+    from ._engine_hook import is_engine_table
+    if is_engine_table(responses):
+        from .engines import to_ibis
+        t = to_ibis(responses)
+        waves = t.filter(t.wave.notnull()).select("wave").distinct().execute()["wave"]
+        dated = "responded_at" in t.columns
+        agg = t.aggregate(n=t.count(), k=t.account_id.nunique(),
+                          **({"first": t.responded_at.min(), "last": t.responded_at.max()} if dated else {})
+                          ).execute().iloc[0]
+        return {"n": int(agg["n"]), "n_accounts": int(agg["k"]), "waves": sorted(int(w) for w in waves),
+                "first": agg["first"] if dated else pd.NaT, "last": agg["last"] if dated else pd.NaT}
+    dated = "responded_at" in responses
+    return {"n": len(responses), "n_accounts": int(responses["account_id"].nunique()),
+            "waves": sorted(int(w) for w in responses["wave"].dropna().unique()),
+            "first": responses["responded_at"].min() if dated else pd.NaT,
+            "last": responses["responded_at"].max() if dated else pd.NaT}
+
+
 #: Value rules for parameter names shared by the studies.
 _VALUE_CHECKS = {
     "confidence": (lambda v: 0 < v < 1, "in (0, 1)"),

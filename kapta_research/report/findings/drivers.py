@@ -131,13 +131,15 @@ def driver_findings(*, importance, transitions, ipa=None, r2=None, confidence=0.
 
 
 def driver_scope_lines(programme, responses: pd.DataFrame, parameters: dict, importance) -> list[str]:
-    """Scope of the key-driver study for its title page."""
+    """Scope of the key-driver study for its title page (``responses`` may be an engine table)."""
+    from ...studies import response_scope
+    sc = response_scope(responses)
     seg = parameters.get("segment_filter") or []
     used = (f"; {_n(importance.n)} with every driver rated ({_n(importance.n_excluded)} with a missing rating "
             "left out)") if importance is not None else ""
     return [
         f"Programme: {programme.name}",
-        f"{_n(len(responses))} responses from {_n(responses['account_id'].nunique())} accounts"
+        f"{_n(sc['n'])} responses from {_n(sc['n_accounts'])} accounts"
         + (f" in {', '.join(seg)}" if seg else ", all segments")
         + used,
         f"Drivers: {', '.join(driver_label(d) for d in parameters.get('drivers', []))}",

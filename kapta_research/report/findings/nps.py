@@ -133,18 +133,9 @@ def nps_findings(*, overall, by_segment=None, segment=None, gaps=None, trend=Non
 
 def scope_lines(programme, responses: pd.DataFrame, parameters: dict) -> list[str]:
     """Scope of a study for its title page (no personal data); ``responses`` may be an engine table."""
-    from ..._engine_hook import is_engine_table
-    if is_engine_table(responses):   # one aggregate query; no row is read
-        from ...engines import to_ibis
-        t = to_ibis(responses)
-        waves = sorted(int(w) for w in t.filter(t.wave.notnull()).select("wave").distinct().execute()["wave"])
-        agg = t.aggregate(first=t.responded_at.min(), last=t.responded_at.max(), n=t.count(),
-                          k=t.account_id.nunique()).execute().iloc[0]
-        first, last, n, k = agg["first"], agg["last"], int(agg["n"]), int(agg["k"])
-    else:
-        waves = sorted(responses["wave"].unique())
-        first, last = responses["responded_at"].min(), responses["responded_at"].max()
-        n, k = len(responses), responses["account_id"].nunique()
+    from ...studies import response_scope
+    sc = response_scope(responses)
+    waves, first, last, n, k = sc["waves"], sc["first"], sc["last"], sc["n"], sc["n_accounts"]
     method = parameters.get("method", "")
     cl = parameters.get("cluster")
     return [
