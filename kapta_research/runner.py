@@ -27,7 +27,7 @@ __all__ = ["run_study", "StudyFailed", "build_manifest", "PACKAGES"]
 
 #: Packages whose versions go into every manifest.
 PACKAGES = ("kapta-research", "numpy", "pandas", "scipy", "statsmodels", "scikit-learn", "matplotlib",
-            "seaborn", "pandera", "duckdb", "papermill", "nbconvert", "weasyprint")
+            "seaborn", "pandera", "duckdb", "ibis-framework", "pyspark", "papermill", "nbconvert", "weasyprint")
 
 
 class StudyFailed(RuntimeError):
