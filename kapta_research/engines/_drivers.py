@@ -6,7 +6,8 @@ the pooled covariance (what LMG / Johnson / dominance need) and every
 account-bootstrap replicate (:func:`kapta_research._lmg.resampled_covariances`)
 follow from them, so the rows never leave the engine.  Scores are small whole
 numbers, so the raw sums are exact in float64 and centring afterwards loses
-nothing.
+nothing.  With ``top_box`` the top-box indicators of the drivers are further
+columns of ``z`` (importance × performance).
 """
 from __future__ import annotations
 
@@ -71,8 +72,48 @@ class CrossProducts:
         return self.sw, self.s1 - self.sw[:, None] * mu, s2.reshape(-1, m * m)
 
 
+def _complete(data, *, cols, weights, cluster, func, checks=None):
+    """The Ibis table, its complete-row condition and the input checks of the driver queries.
+
+    Missing columns, non-numeric columns, negative weights and infinite values are
+    a DataError naming the table (one query counts them, with any ``checks`` given as
+    ``name -> lambda t: aggregate``).  Returns ``(t, ok, found)``: the table, the
+    condition "outcome, every driver, the weight and the cluster present" and the counts.
+    """
+    import ibis
+    t = to_ibis(data)
+    require_columns(t, [*cols, *([cluster] if cluster else []), *([weights] if weights else [])], func=func)
+    num = cols + ([weights] if weights else [])
+    for c in num:
+        if not t[c].type().is_numeric() or t[c].type().is_boolean():
+            raise DataError(f"values are not numbers (column type {t[c].type()})", file=describe(t), column=c)
+    complete = [t[c].notnull() for c in num + ([cluster] if cluster else [])]
+    complete += [~t[c].isnan() for c in num if t[c].type().is_floating()]
+    ok = ibis.and_(*complete)
+    aggs = {"n_all": t.count()}
+    if weights:
+        bad = ok & (t[weights].cast("float64") < 0)
+        aggs["bad_w"] = bad.cast("int64").sum()
+    inf = [t[c].isinf() for c in num if t[c].type().is_floating()]
+    if inf:
+        aggs["n_inf"] = ibis.or_(*inf).cast("int64").sum()
+    aggs.update({k: f(t) for k, f in (checks or {}).items()})
+    found = t.aggregate(**aggs).execute().iloc[0].fillna(0)
+    if weights and found["bad_w"]:
+        raise DataError("weights must not be negative", file=describe(t), column=weights,
+                        values=t.filter(bad).select(weights).limit(10).execute()[weights].tolist())
+    if inf and found["n_inf"]:
+        raise DataError("values are infinite", file=describe(t))
+    return t, ok, found
+
+
+def _none_complete(func, n_all, *, weights, cluster, src):
+    return DataError(f"{func}: no row has the outcome, every driver{', the weight' if weights else ''}"
+                     f"{', the cluster' if cluster else ''} present ({n_all} rows, all incomplete).", file=src)
+
+
 def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights: str | None = None,
-                   func: str = "cross_products") -> CrossProducts:
+                   top_box: float | None = None, func: str = "cross_products") -> CrossProducts:
     """Per-account cross-products of ``(outcome, drivers)`` over complete rows, in one engine query.
 
     A row is complete when the outcome, every driver, the weight and the
@@ -84,6 +125,10 @@ def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights:
     ----------
     data : Ibis table or Spark DataFrame
     outcome, drivers, cluster, weights : column names
+    top_box : float, optional
+        Also the top-box indicators ``driver >= top_box`` (1.0 / 0.0) of every
+        driver, as further columns of ``z`` named ``"<driver>>=<top_box>"``
+        (:func:`kapta_research.drivers.importance_performance`).
 
     Returns
     -------
@@ -92,33 +137,15 @@ def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights:
         over complete rows of positive weight (constant-column checks).
     """
     import ibis
-    t = to_ibis(data)
     cols = [outcome, *drivers]
-    require_columns(t, [*cols, *([cluster] if cluster else []), *([weights] if weights else [])], func=func)
-    for c in cols + ([weights] if weights else []):
-        if not t[c].type().is_numeric() or t[c].type().is_boolean():
-            raise DataError(f"values are not numbers (column type {t[c].type()})", file=describe(t), column=c)
-    complete = [t[c].notnull() for c in cols + ([weights] if weights else []) + ([cluster] if cluster else [])]
-    complete += [~t[c].isnan() for c in cols + ([weights] if weights else []) if t[c].type().is_floating()]
-    ok = ibis.and_(*complete)
-    checks = {"n_all": t.count()}
-    if weights:
-        w0 = t[weights].cast("float64")
-        bad = ok & (w0 < 0)
-        checks["bad_w"] = bad.cast("int64").sum()
-    inf = [t[c].isinf() for c in cols + ([weights] if weights else []) if t[c].type().is_floating()]
-    if inf:
-        checks["n_inf"] = ibis.or_(*inf).cast("int64").sum()
-    found = t.aggregate(**checks).execute().iloc[0].fillna(0)
-    if weights and found["bad_w"]:
-        raise DataError("weights must not be negative", file=describe(t), column=weights,
-                        values=t.filter(bad).select(weights).limit(10).execute()[weights].tolist())
-    if inf and found["n_inf"]:
-        raise DataError("values are infinite", file=describe(t))
+    t0, ok, found = _complete(data, cols=cols, weights=weights, cluster=cluster, func=func)
     n_all = int(found["n_all"])
-    t = t.filter(ok)
+    t = t0.filter(ok)
     w = t[weights].cast("float64") if weights else None
     z = [t[c].cast("float64") for c in cols]
+    if top_box is not None:
+        z += [(t[d] >= top_box).cast("float64") for d in drivers]
+        cols = cols + [f"{d}>={top_box:g}" for d in drivers]
     m = len(cols)
     pos = (w > 0) if w is not None else None
     aggs = {"n": t.count(), "sw": (w.sum() if w is not None else t.count().cast("float64"))}
@@ -138,9 +165,7 @@ def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights:
         res = t.aggregate(**aggs).execute()
         res = res[res["n"] > 0].assign(_g="").reset_index(drop=True)
     if not len(res):
-        raise DataError(f"{func}: no row has the outcome, every driver{', the weight' if weights else ''}"
-                        f"{', the cluster' if cluster else ''} present ({n_all} rows, all incomplete).",
-                        file=describe(t))
+        raise _none_complete(func, n_all, weights=weights, cluster=cluster, src=describe(t0))
     s1 = res[[f"s1_{i}" for i in range(m)]].to_numpy(float)
     s2 = np.zeros((len(res), m, m))
     for i in range(m):
@@ -155,4 +180,4 @@ def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights:
                          sw=res["sw"].to_numpy(float), s1=s1, s2=s2.reshape(len(res), m * m),
                          n_excluded=n_all - int(n.sum()), lo=lo, hi=hi,
                          n_positive=int(res["n_pos"].sum()) if w is not None else int(n.sum()),
-                         source=describe(to_ibis(data)))
+                         source=describe(t0))
