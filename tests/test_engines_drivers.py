@@ -125,3 +125,120 @@ def test_importance_performance_on_an_engine_table_checks_its_input(con, resp):
     one = con.create_table("r_ipa_one", resp.assign(account_id="A"), overwrite=True)
     with pytest.raises(DataError, match=r"r_ipa_one.*bootstrap needs at least 2 clusters"):
         ipa(one, drivers=ALL, cluster="account_id", n_boot=10)
+
+
+# ---------------------------------------------------------------------------
+# NPS-transition drivers
+# ---------------------------------------------------------------------------
+
+TR_CASES = [dict(cluster="account_id"),
+            dict(),
+            dict(cluster="account_id", n_boot=300, random_state=2, confidence=0.9)]
+
+
+def assert_same_transitions(a, b):
+    assert_same(a.summary, b.summary)
+    assert_same(a.difference, b.difference)
+    assert (a.n, a.n_clusters, a.n_excluded, a.n_boot, a.n_boot_failed, a.outcome) == \
+        (b.n, b.n_clusters, b.n_excluded, b.n_boot, b.n_boot_failed, b.outcome)
+
+
+@pytest.mark.parametrize("kw", TR_CASES, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()) or "plain")
+def test_transition_drivers_on_duckdb_equal_in_memory(con, resp, kw):
+    t = con.create_table("r_tr", resp, overwrite=True)
+    a = kr.drivers.transition_drivers(t, drivers=ALL, **kw)
+    b = kr.drivers.transition_drivers(resp, drivers=ALL, **kw)
+    assert_same_transitions(a, b)
+    assert a.n_excluded > 0 and a.difference["se"].gt(0).all()
+
+
+def test_transition_drivers_of_a_large_programme_equal_in_memory(con, big):
+    t = con.create_table("big_tr", big, overwrite=True)
+    for kw in (dict(cluster="account_id", n_boot=200, random_state=5), dict()):
+        a = kr.drivers.transition_drivers(t, drivers=ALL[:4], **kw)
+        b = kr.drivers.transition_drivers(big, drivers=ALL[:4], **kw)
+        assert_same_transitions(a, b)
+    assert a.n == b.n and a.summary["p_value"].min() < 1e-10
+
+
+def test_distinct_rows_are_the_complete_rows_compressed(con, big):
+    """The engine returns each (account, category, drivers) combination once, with its count: the
+    counts add up to the complete rows, and without accounts ratings compress many-fold."""
+    from kapta_research.engines._drivers import distinct_rows
+    t = con.create_table("big_dr", big, overwrite=True)
+    rows = big.dropna(subset=["ltr", *ALL[:4]])
+    for cluster in ("account_id", None):
+        d = distinct_rows(t, outcome="ltr", drivers=ALL[:4], cluster=cluster)
+        keys = ([cluster] if cluster else []) + ["cat", *ALL[:4]]
+        ref = rows.assign(cat=kr.rules.category_codes(rows["ltr"])).groupby(keys).size()
+        assert d.count.sum() == len(rows) and len(d.count) == len(ref) and d.n_excluded == len(big) - len(rows)
+    assert len(d.count) < len(rows) / 4
+
+
+def test_stacked_sandwich_equals_statsmodels_on_the_stacked_rows(big):
+    """Reference: statsmodels ``Logit(...).fit(cov_type="cluster")`` of the stacked model on the
+    expanded rows (the in-memory path before the engine work); with frequency weights on the distinct
+    rows, and with every respondent its own cluster, the same matrix."""
+    import statsmodels.api as sm
+    from kapta_research.stats.logistic import fit_logit, stacked_logit_cluster_cov
+    rows = big.dropna(subset=["ltr", *ALL[:2]]).iloc[:6000]
+    cat = kr.rules.category_codes(rows["ltr"])
+    X = rows[ALL[:2]].to_numpy(float)
+    acc = rows["account_id"].to_numpy()
+    m1, m2 = cat <= 0, cat >= 0
+    y1, y2 = (cat[m1] >= 0).astype(float), (cat[m2] == 1).astype(float)
+    exog = np.zeros((m1.sum() + m2.sum(), 6))
+    exog[:m1.sum(), 0], exog[:m1.sum(), 1:3] = 1, X[m1]
+    exog[m1.sum():, 3], exog[m1.sum():, 4:] = 1, X[m2]
+    endog = np.r_[y1, y2]
+    fits = [fit_logit(y, X[m], func="t", what="m") for y, m in ((y1, m1), (y2, m2))]
+    b = [np.asarray(f.params) for f in fits]
+    X1, X2 = sm.add_constant(X[m1]), sm.add_constant(X[m2])
+    for groups in (acc, np.arange(len(rows))):
+        ref = sm.Logit(endog, exog).fit(disp=0, start_params=np.r_[b[0], b[1]], cov_type="cluster",
+                                        cov_kwds={"groups": np.r_[groups[m1], groups[m2]]})
+        V = stacked_logit_cluster_cov([X1, X2], [y1, y2], b, [groups[m1], groups[m2]])
+        np.testing.assert_allclose(V, ref.cov_params(), rtol=1e-7, atol=1e-12)
+    # distinct rows with counts: (account, category, drivers) and (category, drivers)
+    df = pd.DataFrame({"acc": acc, "cat": cat, "a": X[:, 0], "b": X[:, 1]})
+    for keys, clustered in ((["acc", "cat", "a", "b"], True), (["cat", "a", "b"], False)):
+        d = df.groupby(keys).size().reset_index(name="f")
+        dc, dX, f = d["cat"].to_numpy(), d[["a", "b"]].to_numpy(float), d["f"].to_numpy(float)
+        codes = pd.factorize(d["acc"])[0] if clustered else np.arange(len(d))
+        n1, n2 = dc <= 0, dc >= 0
+        wb = [np.asarray(fit_logit(y, dX[n], func="t", what="m", freq_weights=f[n]).params)
+              for y, n in (((dc[n1] >= 0).astype(float), n1), ((dc[n2] == 1).astype(float), n2))]
+        np.testing.assert_allclose(np.r_[wb[0], wb[1]], np.r_[b[0], b[1]], rtol=1e-9, atol=1e-12)
+        Vw = stacked_logit_cluster_cov([sm.add_constant(dX[n1]), sm.add_constant(dX[n2])],
+                                       [(dc[n1] >= 0).astype(float), (dc[n2] == 1).astype(float)], wb,
+                                       [codes[n1], codes[n2]], freq_weights=[f[n1], f[n2]],
+                                       multiplicity=None if clustered else f)
+        V = stacked_logit_cluster_cov([X1, X2], [y1, y2], b, [(acc if clustered else np.arange(len(rows)))[m]
+                                                              for m in (m1, m2)])
+        np.testing.assert_allclose(Vw, V, rtol=1e-9, atol=1e-14)
+
+
+def test_transition_drivers_on_an_engine_table_check_their_input(con, resp):
+    td = kr.drivers.transition_drivers
+    t = con.create_table("r_tr_bad", resp.assign(word="x", high=resp["ltr"] + 1.0), overwrite=True)
+    with pytest.raises(DataError, match=r"r_tr_bad \(duckdb [\d.]+\).*column 'nope'.*"
+                                        r"transition_drivers: no column 'nope' in the table"):
+        td(t, drivers=["trust", "nope"])
+    with pytest.raises(DataError, match=r"r_tr_bad \(duckdb [\d.]+\).*column 'high'.*values must be between "
+                                        r"0 and 10.*11"):
+        td(t, drivers=ALL, outcome="high")
+    with pytest.raises(DataError, match=r"column 'word'.*values are not numbers"):
+        td(t, drivers=["trust", "word"])
+    with pytest.raises(ParameterError, match=r"bootstrap of respondents needs the rows"):
+        td(t, drivers=ALL, n_boot=10)
+    no_pro = con.create_table("r_tr_nopro", resp[resp["ltr"] <= 8], overwrite=True)
+    with pytest.raises(DataError, match=r"r_tr_nopro.*column 'ltr': transition_drivers: there are no "
+                                        r"promoters \(score 9-10\)"):
+        td(no_pro, drivers=ALL)
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 8, 200).astype(float)
+    sep = pd.DataFrame({"ltr": np.where(x >= 5, 9, np.where(x >= 3, 7, 3)), "a": x, "b": rng.normal(size=200)})
+    with pytest.raises(DataError, match=r"r_tr_sep.*transition_drivers: the logistic regression for the "
+                                        r"detractor_to_passive transition did not converge .* "
+                                        r"separate detractors from passives"):
+        td(con.create_table("r_tr_sep", sep, overwrite=True), drivers=["a", "b"])

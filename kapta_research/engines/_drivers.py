@@ -8,6 +8,11 @@ follow from them, so the rows never leave the engine.  Scores are small whole
 numbers, so the raw sums are exact in float64 and centring afterwards loses
 nothing.  With ``top_box`` the top-box indicators of the drivers are further
 columns of ``z`` (importance × performance).
+
+A likelihood has no such statistics: :func:`distinct_rows` returns the distinct
+``(account, NPS category, driver values)`` combinations of complete rows with
+their counts instead (the logistic fits of the NPS-transition drivers take them
+as frequency weights), lossless and small for ratings.
 """
 from __future__ import annotations
 
@@ -181,3 +186,88 @@ def cross_products(data, *, outcome: str, drivers, cluster: str | None, weights:
                          n_excluded=n_all - int(n.sum()), lo=lo, hi=hi,
                          n_positive=int(res["n_pos"].sum()) if w is not None else int(n.sum()),
                          source=describe(t0))
+
+
+@dataclass
+class DistinctRows:
+    """The distinct ``(account, NPS category, drivers)`` combinations of complete rows and their counts.
+
+    Attributes
+    ----------
+    category : ndarray of float, shape (R,)
+        NPS category code of the combination: −1 detractor, 0 passive, 1 promoter.
+    X : ndarray, shape (R, p)
+        Driver values.
+    count : ndarray of float, shape (R,)
+        Complete rows with these values (frequency weights).
+    clusters : ndarray of str or None
+        Account id of each combination (None without ``cluster``).
+    n_excluded : int
+        Rows dropped for a missing outcome, driver or cluster.
+    source : str
+        Where the table comes from (for messages).
+    """
+    category: np.ndarray
+    X: np.ndarray
+    count: np.ndarray
+    clusters: np.ndarray | None
+    n_excluded: int
+    source: str = ""
+
+
+def distinct_rows(data, *, outcome: str, drivers, cluster: str | None,
+                  func: str = "distinct_rows") -> DistinctRows:
+    """The distinct ``(account, NPS category, driver values)`` combinations of complete rows, with counts.
+
+    One ``GROUP BY cluster, category, drivers ... count(*)`` in the engine: a
+    likelihood (a logistic regression) has no small sufficient statistics, but
+    rows with the same account, category and driver values contribute
+    identically to it, to its cluster scores and to every cross-product, so the
+    counts are frequency weights and nothing is lost.  Ratings are small whole
+    numbers, so the result is small (at most ``3 * levels**p`` rows per
+    account, and never more than the rows); with continuous drivers it barely
+    compresses.  The outcome is a 0–10 score (:mod:`kapta_research.rules`:
+    detractors 0–6, passives 7–8, promoters 9–10); a score outside 0–10 is a
+    DataError naming the table, as in memory.  Rows missing the outcome, a
+    driver or the cluster are dropped (listwise deletion).
+
+    Parameters
+    ----------
+    data : Ibis table or Spark DataFrame
+    outcome, drivers, cluster : column names
+
+    Returns
+    -------
+    DistinctRows
+        Combinations sorted by account id (as text), category and driver values.
+    """
+    from .. import rules
+    from ._nps import _bad_scores, _bad_values
+    t0 = to_ibis(data)
+    require_columns(t0, [outcome, *drivers, *([cluster] if cluster else [])], func=func)
+
+    def bad_score(t):   # present, not NaN, outside 0-10 (the in-memory check_numeric(low=0, high=10))
+        y = t[outcome]
+        present = y.notnull() & ~y.isnan() if y.type().is_floating() else y.notnull()
+        return present & _bad_scores(y, low=0, high=10, integer=False)
+    t0, ok, found = _complete(t0, cols=[outcome, *drivers], weights=None, cluster=cluster, func=func,
+                              checks={"bad_y": lambda t: bad_score(t).cast("int64").sum()})
+    if found["bad_y"]:
+        raise DataError("values must be between 0 and 10", file=describe(t0), column=outcome,
+                        values=_bad_values(t0, bad_score(t0), outcome))
+    t = t0.filter(ok)
+    y = t[outcome]
+    cat = ((y > rules.DETRACTOR_MAX).cast("int8") + (y > rules.PASSIVE_MAX).cast("int8") - 1).name("_cat")
+    keys = ([t[cluster].cast("string").name("_g")] if cluster else []) + [cat] + \
+        [t[d].cast("float64").name(f"_x{j}") for j, d in enumerate(drivers)]
+    res = t.group_by(keys).aggregate(_f=t.count()).execute()
+    order = (["_g"] if cluster else []) + ["_cat"] + [f"_x{j}" for j in range(len(drivers))]
+    res = res.sort_values(order, kind="stable").reset_index(drop=True)
+    n_used = int(res["_f"].sum())
+    if not n_used:
+        raise _none_complete(func, int(found["n_all"]), weights=None, cluster=cluster, src=describe(t0))
+    return DistinctRows(category=res["_cat"].to_numpy(float),
+                        X=res[[f"_x{j}" for j in range(len(drivers))]].to_numpy(float),
+                        count=res["_f"].to_numpy(float),
+                        clusters=res["_g"].to_numpy(dtype=object) if cluster else None,
+                        n_excluded=int(found["n_all"]) - n_used, source=describe(t0))
