@@ -242,3 +242,45 @@ def test_transition_drivers_on_an_engine_table_check_their_input(con, resp):
                                         r"detractor_to_passive transition did not converge .* "
                                         r"separate detractors from passives"):
         td(con.create_table("r_tr_sep", sep, overwrite=True), drivers=["a", "b"])
+
+
+# ---------------------------------------------------------------------------
+# Spark (short: the queries are the DuckDB ones above, run by Spark's GROUP BY)
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory):
+    """A local Spark session as in tests/test_engines_spark.py (the same one if that file runs too)."""
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+    warehouse = tmp_path_factory.mktemp("spark-warehouse-drivers")
+    session = (SparkSession.builder.master("local[1]").appName("kapta-research-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.warehouse.dir", str(warehouse))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def sdf(spark_session, resp):
+    cols = ["account_id", "ltr", *ALL]
+    return spark_session.createDataFrame(resp[cols])
+
+
+@pytest.mark.spark
+def test_importance_performance_on_spark_equals_in_memory(sdf, resp):
+    kw = dict(drivers=ALL, cluster="account_id", n_boot=100, random_state=3)
+    assert_same_result(kr.drivers.importance_performance(sdf, **kw),
+                       kr.drivers.importance_performance(resp, **kw), IPA_FIELDS)
+
+
+@pytest.mark.spark
+def test_transition_drivers_on_spark_equal_in_memory(sdf, resp):
+    kw = dict(drivers=ALL, cluster="account_id", n_boot=50, random_state=3)
+    assert_same_transitions(kr.drivers.transition_drivers(sdf, **kw),
+                            kr.drivers.transition_drivers(resp, **kw))
