@@ -48,7 +48,7 @@ def resp(plain_respondents):
 @pytest.fixture(scope="module")
 def big():
     """A generated programme larger than the sample: 1 500 accounts, 30 000 responses, ratings 1–7
-    with 2 % missing, account effects, integer account ids (cast to text in the engine)."""
+    with 2 % missing, account effects, numeric account ids (cast to text in the engine; 1 % missing)."""
     rng = np.random.default_rng(20261202)
     g, n = 1_500, 30_000
     acc = rng.integers(0, g, n)
@@ -56,7 +56,8 @@ def big():
     X = np.clip(np.rint(4.2 + a[:, None] + rng.normal(0, 1.1, (n, 4))), 1, 7)
     eta = 0.8 * (X[:, 0] - 4) + 0.4 * (X[:, 2] - 4) + rng.normal(0, 1.2, n)
     ltr = np.clip(np.rint(7 + 1.2 * eta), 0, 10)
-    df = pd.DataFrame(X, columns=ALL[:4]).assign(ltr=ltr, account_id=acc)
+    df = pd.DataFrame(X, columns=ALL[:4]).assign(ltr=ltr, account_id=acc.astype(float))
+    df.loc[rng.random(n) < 0.01, "account_id"] = np.nan
     for c in (*ALL[:4], "ltr"):
         df.loc[rng.random(n) < 0.02, c] = np.nan
     return df
@@ -166,8 +167,8 @@ def test_distinct_rows_are_the_complete_rows_compressed(con, big):
     counts add up to the complete rows, and without accounts ratings compress many-fold."""
     from kapta_research.engines._drivers import distinct_rows
     t = con.create_table("big_dr", big, overwrite=True)
-    rows = big.dropna(subset=["ltr", *ALL[:4]])
     for cluster in ("account_id", None):
+        rows = big.dropna(subset=["ltr", *ALL[:4], *([cluster] if cluster else [])])
         d = distinct_rows(t, outcome="ltr", drivers=ALL[:4], cluster=cluster)
         keys = ([cluster] if cluster else []) + ["cat", *ALL[:4]]
         ref = rows.assign(cat=kr.rules.category_codes(rows["ltr"])).groupby(keys).size()
@@ -181,10 +182,10 @@ def test_stacked_sandwich_equals_statsmodels_on_the_stacked_rows(big):
     rows, and with every respondent its own cluster, the same matrix."""
     import statsmodels.api as sm
     from kapta_research.stats.logistic import fit_logit, stacked_logit_cluster_cov
-    rows = big.dropna(subset=["ltr", *ALL[:2]]).iloc[:6000]
+    rows = big.dropna(subset=["ltr", "account_id", *ALL[:2]]).iloc[:6000]
     cat = kr.rules.category_codes(rows["ltr"])
     X = rows[ALL[:2]].to_numpy(float)
-    acc = rows["account_id"].to_numpy()
+    acc = pd.factorize(rows["account_id"])[0]
     m1, m2 = cat <= 0, cat >= 0
     y1, y2 = (cat[m1] >= 0).astype(float), (cat[m2] == 1).astype(float)
     exog = np.zeros((m1.sum() + m2.sum(), 6))

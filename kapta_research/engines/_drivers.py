@@ -260,9 +260,8 @@ def distinct_rows(data, *, outcome: str, drivers, cluster: str | None,
     cat = ((y > rules.DETRACTOR_MAX).cast("int8") + (y > rules.PASSIVE_MAX).cast("int8") - 1).name("_cat")
     keys = ([t[cluster].cast("string").name("_g")] if cluster else []) + [cat] + \
         [t[d].cast("float64").name(f"_x{j}") for j, d in enumerate(drivers)]
-    res = t.group_by(keys).aggregate(_f=t.count()).execute()
     order = (["_g"] if cluster else []) + ["_cat"] + [f"_x{j}" for j in range(len(drivers))]
-    res = res.sort_values(order, kind="stable").reset_index(drop=True)
+    res = t.group_by(keys).aggregate(_f=t.count()).order_by(order).execute()
     n_used = int(res["_f"].sum())
     if not n_used:
         raise _none_complete(func, int(found["n_all"]), weights=None, cluster=cluster, src=describe(t0))
