@@ -57,7 +57,7 @@ class TransitionResult(_DriversResult):
         return super().__repr__() + "\n\ndifference between transitions:\n" + self.difference.to_string()
 
 
-# Over 120 lines (194) only because of its numpydoc (106 lines of docstring); the body is 86 lines.
+# Over 120 lines (144) only because of its numpydoc (120 lines of docstring); the body is 24 lines.
 def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, confidence=0.95,
                        random_state=None, score=UNSET) -> TransitionResult:
     """Which drivers move detractors to passives, and passives to promoters.
@@ -83,7 +83,7 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
         Parquet, Spark, ...) the engine returns only the *distinct*
         ``(account, NPS category, driver values)`` combinations of complete
         rows with their counts (one ``GROUP BY ... count(*)``,
-        :func:`kapta_research.engines.distinct_rows`), never the individual
+        :func:`kapta_research.engines._drivers.distinct_rows`), never the individual
         rows.  Respondents with the same combination contribute identically to
         the likelihoods, the cluster scores and the cross-products, so the
         counts serve as frequency weights and the result equals the in-memory
@@ -238,7 +238,7 @@ def _rows_in_memory(data, *, func, outcome, drivers, cluster, n_boot) -> _Rows:
 
 def _rows_on_engine(data, *, func, outcome, drivers, cluster, n_boot) -> _Rows:
     """:class:`_Rows` of an engine table: its distinct (account, category, drivers) combinations with
-    their counts (:func:`kapta_research.engines.distinct_rows`), never the individual rows."""
+    their counts (:func:`kapta_research.engines._drivers.distinct_rows`), never the individual rows."""
     from ..engines._drivers import distinct_rows
     _check_engine_params(func, outcome=outcome, cluster=cluster, drivers=drivers, n_boot=n_boot)
     d = distinct_rows(data, outcome=outcome, drivers=drivers, cluster=cluster, func=func)

@@ -55,7 +55,7 @@ def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", 
         (CRV1) covariance, equal to :func:`logit_cluster_cov`.
     freq_weights : array, optional
         How many identical rows each row stands for (an engine's distinct
-        rows, :func:`kapta_research.engines.distinct_rows`): the same maximum-likelihood
+        rows, :func:`kapta_research.engines._drivers.distinct_rows`): the same maximum-likelihood
         fit as on the expanded rows (statsmodels ``GLM`` binomial with
         ``freq_weights``, Newton from 0 as ``Logit``), with its model-based
         covariance.  Not with ``groups`` (statsmodels' cluster correction
