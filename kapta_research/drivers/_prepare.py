@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import _lmg
+from .. import _lmg, _nps_sums
 from .._result import Result
 from .._validation import (
     check_columns, check_confidence, check_dataframe, check_int, check_numeric,
@@ -180,16 +180,20 @@ def _weighted_cov(Z: np.ndarray, w: np.ndarray | None) -> np.ndarray:
 
 
 def _check_design(Z, w, drivers, *, func: str, src: str, outcome: str,
-                  where: str = "") -> np.ndarray:
+                  where: str = "", counts=None) -> np.ndarray:
     """Raise a DataError for too few rows, constant columns or collinear drivers.
 
     ``Z`` holds the outcome then the drivers; ``w`` the weights (None: all 1).
+    ``counts`` (instead of ``w``): how many respondents each row of ``Z`` stands
+    for (frequency weights: an engine's distinct rows), counted as rows.
     Returns the weighted covariance matrix of ``Z``.
     """
+    if counts is not None:
+        w = np.asarray(counts, dtype=float)
     used = slice(None) if w is None else w > 0
     Zu = Z[used]
-    n_used = len(Zu)
-    lo, hi = (Zu.min(axis=0), Zu.max(axis=0)) if n_used else (None, None)
+    n_used = len(Zu) if counts is None else int(w.sum())
+    lo, hi = (Zu.min(axis=0), Zu.max(axis=0)) if len(Zu) else (None, None)
     return check_design_summary(n_used, lo, hi, lambda: _weighted_cov(Z, w), drivers, func=func, src=src,
                                 outcome=outcome, where=where)
 
@@ -272,10 +276,38 @@ def _cluster_setup(prep: _Prepared, *, func: str, n_boot: int):
         codes, G = prep.codes, prep.n_groups
     else:
         codes, G = np.arange(len(prep.y), dtype=np.int64), len(prep.y)
-    if n_boot > 0 and G < 2:
-        raise DataError(f"{func}: the bootstrap needs at least 2 clusters; the complete rows "
-                        f"belong to {G} cluster.", file=source_of(prep.frame))
+    if n_boot > 0:
+        _bootstrap_clusters(G, func=func, src=source_of(prep.frame))
     return codes, G
+
+
+def _text_codes(prep: _Prepared) -> np.ndarray:
+    """Cluster codes of ``prep`` renumbered in text order of the cluster label: the order in which an
+    engine returns accounts, so the account bootstrap draws the same accounts on either path."""
+    return _nps_sums.rank_labels(prep.cluster_labels)[prep.codes]
+
+
+def _check_engine_params(func: str, *, outcome, cluster, drivers, n_boot: int) -> None:
+    """Parameter checks of a drivers analysis on an engine table (the in-memory path runs
+    :func:`_prepare`); the respondent bootstrap needs the rows."""
+    for name, col in (("outcome", outcome), ("cluster", cluster)):
+        if col is not None and not isinstance(col, str):
+            raise ParameterError(f"The '{name}' parameter of {func} must be a column name (str)"
+                                 f"{'' if name == 'outcome' else ' or None'}. Got {col!r} instead.")
+    if outcome is None:
+        raise ParameterError(f"The 'outcome' parameter of {func} must be a column name (str). Got None instead.")
+    if outcome in drivers:
+        raise ParameterError(f"The 'outcome' parameter of {func} must not also be a driver. "
+                             f"Got {outcome!r} instead.")
+    if n_boot > 0 and cluster is None:
+        raise ParameterError(f"{func}: the bootstrap of respondents needs the rows; on an engine table give "
+                             "cluster= (the account bootstrap runs on per-account sums) or n_boot=0.")
+
+
+def _bootstrap_clusters(G: int, *, func: str, src: str) -> None:
+    if G < 2:
+        raise DataError(f"{func}: the bootstrap needs at least 2 clusters; the complete rows "
+                        f"belong to {G} cluster.", file=src)
 
 
 def _raise_if_no_replicates(n_valid: int, n_boot: int, *, func: str, src: str):
@@ -283,12 +315,27 @@ def _raise_if_no_replicates(n_valid: int, n_boot: int, *, func: str, src: str):
                                      reason="a driver was constant or drivers were collinear")
 
 
-def _cluster_se_of_mean(V: np.ndarray, codes: np.ndarray, G: int) -> np.ndarray:
-    """Cluster-robust (CRV1, linearised) standard error of the column means of ``V``.
+def _se_of_means(meat: np.ndarray, n: float, G: int) -> np.ndarray:
+    """Cluster-robust (CRV1, linearised) standard errors of column means from their meat.
 
-    Without clusters the caller passes one code per row, which gives the usual
-    ``sd / sqrt(n)`` (CRV1 factor ``n / (n - 1)``).
+    ``meat`` is ``Σ_g t_g t_gᵀ`` with ``t_g`` the sum over cluster ``g`` of the
+    rows minus the column means; every row its own cluster (``G = n``) gives
+    the usual ``sd / sqrt(n)`` (CRV1 factor ``n / (n - 1)``).
     """
-    n = V.shape[0]
-    totals = clustered.cluster_sums(V - V.mean(axis=0), codes, G)
-    return np.sqrt(clustered.crv1_variance(totals)) / n
+    return np.sqrt(clustered.crv1_factor(G) * np.diag(meat)) / n
+
+
+def _meat_of_means(sw: np.ndarray, s1: np.ndarray, s2: np.ndarray, *, by_cluster: bool) -> np.ndarray:
+    """``Σ_g t_g t_gᵀ`` (see :func:`_se_of_means`) from per-cluster sums ``(sw, s1, s2)`` of the rows.
+
+    ``by_cluster``: the sums are per cluster (``t_g = s1_g − sw_g · mean``); otherwise every row is
+    its own cluster and only the total ``Σ s2`` is needed (the sums may be a single total row):
+    ``Σ_i (z_i − mean)(z_i − mean)ᵀ``.  The sums may be of rows centred anywhere.
+    """
+    n = sw.sum()
+    d = s1.sum(axis=0) / n
+    if by_cluster:
+        t = s1 - sw[:, None] * d
+        return t.T @ t
+    m = s1.shape[1]
+    return s2.sum(axis=0).reshape(m, m) - n * np.outer(d, d)

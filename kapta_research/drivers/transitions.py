@@ -1,21 +1,23 @@
 """Drivers of the two NPS transitions (detractor → passive, passive → promoter)."""
 from __future__ import annotations
 
-import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .. import _lmg, rules
+from .. import _lmg, _nps_sums, rules
 from .._compat import UNSET, renamed
+from .._engine_hook import is_engine_table
 from .._validation import check_dataframe, check_numeric, source_of
 from ..errors import DataError, ParameterError
 from ..stats import intervals, resample
-from ..stats.logistic import fit_logit
-from ._prepare import (MAX_LMG_DRIVERS, TRANSITIONS, _boot_counts, _check_common, _check_design,
-                       _check_driver_list, _cluster_setup, _DriversResult, _prepare,
-                       _raise_if_no_replicates, _rank_ci, _rank_desc)
+from ..stats.logistic import fit_logit, stacked_logit_cluster_cov
+from ._prepare import (MAX_LMG_DRIVERS, TRANSITIONS, _boot_counts, _bootstrap_clusters, _check_common,
+                       _check_design, _check_driver_list, _check_engine_params, _cluster_setup,
+                       _DriversResult, _prepare, _raise_if_no_replicates, _rank_ci, _rank_desc,
+                       _text_codes)
 
 __all__ = ["transition_drivers", "TransitionResult"]
 
@@ -55,7 +57,7 @@ class TransitionResult(_DriversResult):
         return super().__repr__() + "\n\ndifference between transitions:\n" + self.difference.to_string()
 
 
-# Over 120 lines (194) only because of its numpydoc (106 lines of docstring); the body is 86 lines.
+# Over 120 lines (144) only because of its numpydoc (120 lines of docstring); the body is 24 lines.
 def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, confidence=0.95,
                        random_state=None, score=UNSET) -> TransitionResult:
     """Which drivers move detractors to passives, and passives to promoters.
@@ -76,8 +78,20 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        One row per response.
+    data : pandas.DataFrame or engine table
+        One row per response.  From an Ibis table or Spark DataFrame (DuckDB,
+        Parquet, Spark, ...) the engine returns only the *distinct*
+        ``(account, NPS category, driver values)`` combinations of complete
+        rows with their counts (one ``GROUP BY ... count(*)``,
+        :func:`kapta_research.engines._drivers.distinct_rows`), never the individual
+        rows.  Respondents with the same combination contribute identically to
+        the likelihoods, the cluster scores and the cross-products, so the
+        counts serve as frequency weights and the result equals the in-memory
+        one (the account bootstrap draws the same accounts; it then needs
+        ``cluster``).  With rating-scale drivers the combinations are far fewer
+        than the rows only when drivers are few or accounts large; with many
+        or continuous drivers almost every row is its own combination and the
+        compression is small.
     drivers : list of str
         Driver columns (numeric ratings).
     outcome : str, default "ltr"
@@ -85,7 +99,8 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
         deprecated old name).
     cluster : str, optional
         Column of the account of each response: standard errors become
-        cluster-robust by account and the bootstrap resamples accounts.
+        cluster-robust by account and the bootstrap resamples accounts (in
+        text order of their id, on either path).
     n_boot : int, default 0
         Bootstrap replicates for the intervals of the importance shares.
     confidence : float, default 0.95
@@ -147,7 +162,8 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
     accounts, or each respondent without ``cluster``, so that a passive's two
     rows are always in one cluster — gives the covariance between the
     transitions' coefficients (the "seemingly unrelated estimation" of Weesie
-    1999).  The Wald statistic of the difference uses that joint covariance.
+    1999; :func:`kapta_research.stats.logistic.stacked_logit_cluster_cov`).
+    The Wald statistic of the difference uses that joint covariance.
 
     Missing values: listwise deletion over score, drivers and cluster.
 
@@ -173,18 +189,83 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
         raise ParameterError(
             f"The 'drivers' parameter of {func} must hold at most {MAX_LMG_DRIVERS} drivers. "
             f"Got {len(drivers)} instead.")
+    if is_engine_table(data):   # DuckDB / Parquet / Spark: distinct rows with their counts from the engine
+        rows = _rows_on_engine(data, func=func, outcome=outcome, drivers=drivers, cluster=cluster,
+                               n_boot=n_boot)
+    else:
+        rows = _rows_in_memory(data, func=func, outcome=outcome, drivers=drivers, cluster=cluster,
+                               n_boot=n_boot)
+    summary, difference, n_failed = _transitions_from_rows(
+        rows, drivers=drivers, outcome=outcome, n_boot=n_boot, rng=rng, confidence=confidence, func=func)
+    return TransitionResult(
+        summary=summary, difference=difference, outcome=outcome, n=rows.n,
+        n_clusters=rows.n_clusters, n_excluded=rows.n_excluded, n_boot=n_boot,
+        confidence=confidence, n_boot_failed=n_failed,
+    )
+
+
+@dataclass
+class _Rows:
+    """Complete rows of :func:`transition_drivers`: NPS category codes (−1/0/1), drivers, and how many
+    respondents each row stands for (``count``; None: one each — a DataFrame's rows), with the
+    resampling / sandwich units: ``codes`` (accounts in text order of their id, or one code per
+    row without ``cluster``) standing for ``multiplicity`` respondents-as-clusters each (None: 1)."""
+    cat: np.ndarray
+    X: np.ndarray
+    count: np.ndarray | None
+    codes: np.ndarray
+    n_codes: int
+    multiplicity: np.ndarray | None
+    clustered: bool
+    n: int
+    n_clusters: int | None
+    n_excluded: int
+    src: str
+
+
+def _rows_in_memory(data, *, func, outcome, drivers, cluster, n_boot) -> _Rows:
     check_dataframe(data, func=func)
     if isinstance(outcome, str) and outcome in data.columns:
         check_numeric(data, outcome, func=func, low=0, high=10)
     prep = _prepare(data, func=func, outcome=outcome, drivers=drivers, cluster=cluster,
                     outcome_name="outcome")
-    src = source_of(prep.frame)
-    y, X = prep.y, prep.X
-    n_total = len(y)
-    cat = rules.category_codes(y)
-    counts = {"detractors (score 0-6)": int((cat == -1).sum()),
-              "passives (score 7-8)": int((cat == 0).sum()),
-              "promoters (score 9-10)": int((cat == 1).sum())}
+    codes, G = _cluster_setup(prep, func=func, n_boot=n_boot)
+    if prep.codes is not None:   # accounts in text order of their id, as an engine returns them
+        codes = _text_codes(prep)
+    return _Rows(rules.category_codes(prep.y), prep.X, None, codes, G, None, prep.codes is not None,
+                 len(prep.y), prep.n_groups, prep.n_dropped, source_of(prep.frame))
+
+
+def _rows_on_engine(data, *, func, outcome, drivers, cluster, n_boot) -> _Rows:
+    """:class:`_Rows` of an engine table: its distinct (account, category, drivers) combinations with
+    their counts (:func:`kapta_research.engines._drivers.distinct_rows`), never the individual rows."""
+    from ..engines._drivers import distinct_rows
+    _check_engine_params(func, outcome=outcome, cluster=cluster, drivers=drivers, n_boot=n_boot)
+    d = distinct_rows(data, outcome=outcome, drivers=drivers, cluster=cluster, func=func)
+    n = int(d.count.sum())
+    if cluster is not None:
+        raw, uniq = pd.factorize(d.clusters, sort=False)
+        codes, G, mult = _nps_sums.rank_labels(uniq)[raw], len(uniq), None
+        if n_boot > 0:
+            _bootstrap_clusters(G, func=func, src=d.source)
+    else:   # every respondent its own cluster: a distinct row stands for `count` of them
+        codes, G, mult = np.arange(len(d.count)), len(d.count), d.count
+    return _Rows(d.category, d.X, d.count, codes, G, mult, cluster is not None, n,
+                 G if cluster is not None else None, d.n_excluded, d.source)
+
+
+def _transitions_from_rows(rows: _Rows, *, drivers, outcome, n_boot, rng, confidence, func):
+    """Summary, difference table and failed replicates from :class:`_Rows` (the one implementation for
+    DataFrames and engine tables: a row standing for ``f`` respondents is their frequency weight)."""
+    src, cat, X, f = rows.src, rows.cat, rows.X, rows.count
+
+    def total(values):
+        return int(values.sum()) if f is None else int((f * values).sum())
+
+    n_total = rows.n
+    counts = {"detractors (score 0-6)": total(cat == -1),
+              "passives (score 7-8)": total(cat == 0),
+              "promoters (score 9-10)": total(cat == 1)}
     for label, c in counts.items():
         if c == 0:
             need = ("detractor_to_passive" if "detractor" in label else
@@ -200,41 +281,46 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
     z = intervals.critical_value(confidence)
     tmask = {"detractor_to_passive": cat <= 0, "passive_to_promoter": cat >= 0}
     tevent = {"detractor_to_passive": (cat >= 0).astype(float), "passive_to_promoter": (cat == 1).astype(float)}
-    codes_all, G = _cluster_setup(prep, func=func, n_boot=n_boot)
-
-    rows = []
-    params = {}
+    parts = {}
+    out = []
     boot_stats = {}
     ref_var = {}
     for t in TRANSITIONS:
         m = tmask[t]
         yt, Xt = tevent[t][m], X[m]
+        ft = None if f is None else f[m]
         where = f" among the {t} rows"
         cov = _check_design(np.column_stack([yt, Xt]), None, drivers, func=func, src=src,
-                            outcome=outcome, where=where)
-        groups = prep.codes[m] if prep.codes is not None else None
+                            outcome=outcome, where=where, counts=ft)
         res = fit_logit(yt, Xt, func=func, what=f"regression for the {t} transition",
-                        between=_SEPARATED[t], file=src, groups=groups)
-        beta, se = np.asarray(res.params)[1:], np.asarray(res.bse)[1:]
-        params[t] = np.asarray(res.params)
+                        between=_SEPARATED[t], file=src, freq_weights=ft)
+        b = np.asarray(res.params)
+        exog = np.column_stack([np.ones(len(yt)), Xt])
+        parts[t] = (exog, yt, b, rows.codes[m], ft)
+        if rows.clustered:   # CRV1 by account (statsmodels' Logit cov_type="cluster")
+            se = np.sqrt(np.diag(stacked_logit_cluster_cov([exog], [yt], [b], [rows.codes[m]],
+                                                           freq_weights=[ft])))[1:]
+        else:
+            se = np.asarray(res.bse)[1:]
+        beta = b[1:]
         imp, r2, _ = _lmg.importances(cov[None], "lmg")
         ref_var[t] = np.diag(cov)
-        rows.append(pd.DataFrame({
-            "transition": t, "driver": drivers, "n": int(m.sum()), "n_events": int(yt.sum()),
+        out.append(pd.DataFrame({
+            "transition": t, "driver": drivers, "n": total(m), "n_events": total(tevent[t] * m),
             "odds_ratio": np.exp(beta), "or_ci_low": np.exp(beta - z * se),
-            "or_ci_high": np.exp(beta + z * se), "p_value": np.asarray(res.pvalues)[1:],
+            "or_ci_high": np.exp(beta + z * se), "p_value": 2 * stats.norm.sf(np.abs(beta / se)),
             "share": imp[0] / r2[0], "rank": _rank_desc(imp[0]),
         }))
         if n_boot > 0:
             Zt = np.column_stack([yt, Xt])
-            Zt = Zt - Zt.mean(axis=0)
-            boot_stats[t] = _lmg.cluster_stats(Zt, None, codes_all[m], G)
+            centre = Zt.mean(axis=0) if ft is None else ft @ Zt / ft.sum()
+            boot_stats[t] = _lmg.cluster_stats(Zt - centre, ft, rows.codes[m], rows.n_codes)
 
     n_failed = 0
     if n_boot > 0:
-        n_failed = _bootstrap_shares(rows, boot_stats, ref_var, rng=rng, G=G, n_boot=n_boot,
+        n_failed = _bootstrap_shares(out, boot_stats, ref_var, rng=rng, G=rows.n_codes, n_boot=n_boot,
                                      confidence=confidence, func=func, src=src)
-    summary = pd.concat(rows, ignore_index=True)
+    summary = pd.concat(out, ignore_index=True)
     cols = ["transition", "driver", "n", "n_events", "odds_ratio", "or_ci_low", "or_ci_high",
             "p_value", "share"]
     if n_boot > 0:
@@ -242,14 +328,7 @@ def transition_drivers(data, *, drivers, outcome="ltr", cluster=None, n_boot=0, 
     cols += ["rank"]
     if n_boot > 0:
         cols += ["rank_ci_low", "rank_ci_high"]
-    summary = summary[cols]
-
-    difference = _transition_difference(X, tmask, tevent, codes_all, params, drivers, z)
-    return TransitionResult(
-        summary=summary, difference=difference, outcome=outcome, n=n_total,
-        n_clusters=prep.n_groups, n_excluded=prep.n_dropped, n_boot=n_boot,
-        confidence=confidence, n_boot_failed=n_failed,
-    )
+    return summary[cols], _transition_difference(parts, rows.multiplicity, drivers, z), n_failed
 
 
 def _bootstrap_shares(rows, boot_stats, ref_var, *, rng, G, n_boot, confidence, func, src) -> int:
@@ -282,28 +361,19 @@ def _bootstrap_shares(rows, boot_stats, ref_var, *, rng, G, n_boot, confidence, 
     return n_failed
 
 
-def _transition_difference(X, tmask, tevent, codes_all, params, drivers, z) -> pd.DataFrame:
+def _transition_difference(parts, multiplicity, drivers, z) -> pd.DataFrame:
     """Stacked (seemingly unrelated) logistic model of both transitions: the Wald test of the
-    difference of each driver's log odds ratio uses the joint cluster-robust covariance."""
-    import statsmodels.api as sm
+    difference of each driver's log odds ratio uses the joint cluster-robust covariance.
 
+    The stacked likelihood is the sum of the two, so its estimate is the two separate fits and its
+    covariance is the cluster sandwich over both fits' rows (:func:`stacked_logit_cluster_cov`;
+    clusters are the accounts, or each respondent, so that a passive's two rows are one cluster).
+    """
     p = len(drivers)
-    m1, m2 = tmask[TRANSITIONS[0]], tmask[TRANSITIONS[1]]
-    n1, n2 = int(m1.sum()), int(m2.sum())
-    exog = np.zeros((n1 + n2, 2 * (p + 1)))
-    exog[:n1, 0] = 1.0
-    exog[:n1, 1:p + 1] = X[m1]
-    exog[n1:, p + 1] = 1.0
-    exog[n1:, p + 2:] = X[m2]
-    endog = np.r_[tevent[TRANSITIONS[0]][m1], tevent[TRANSITIONS[1]][m2]]
-    groups = np.r_[codes_all[m1], codes_all[m2]]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        start = np.r_[params[TRANSITIONS[0]], params[TRANSITIONS[1]]]
-        stacked = sm.Logit(endog, exog).fit(start_params=start, disp=0, maxiter=100,
-                                            cov_type="cluster", cov_kwds={"groups": groups})
-    b = np.asarray(stacked.params)
-    V = np.asarray(stacked.cov_params())
+    (X1, y1, b1, c1, f1), (X2, y2, b2, c2, f2) = (parts[t] for t in TRANSITIONS)
+    V = stacked_logit_cluster_cov([X1, X2], [y1, y2], [b1, b2], [c1, c2],
+                                  freq_weights=None if f1 is None else [f1, f2], multiplicity=multiplicity)
+    b = np.r_[b1, b2]
     i1 = np.arange(1, p + 1)
     i2 = np.arange(p + 2, 2 * p + 2)
     diff = b[i2] - b[i1]

@@ -1,10 +1,12 @@
 """Logistic regression: fitting with separation detection, CRV1 cluster variance, cluster tests.
 
 One logistic fit for the package (churn models, NPS-transition drivers):
-:func:`fit_logit` fits ``y ~ 1 + X`` with statsmodels and turns
+:func:`fit_logit` fits ``y ~ 1 + X`` with statsmodels (rows, or distinct rows with
+frequency weights) and turns
 separation and non-convergence into a clear :class:`~kapta_research.errors.ConvergenceError`
 instead of infinite coefficients.  :func:`logit_cluster_cov` is the
-cluster-robust (CRV1) covariance; :func:`wald_statistic`,
+cluster-robust (CRV1) covariance, :func:`stacked_logit_cluster_cov` that of several
+fits on rows of shared clusters (stacked, weighted rows); :func:`wald_statistic`,
 :func:`projected_cluster_scores`, :func:`score_statistic` and
 :func:`score_bootstrap_p` test added coefficients when rows are clustered.
 
@@ -17,6 +19,9 @@ inference. Journal of Econometric Methods 1, 23-41.
 
 Cameron, A. C. & Miller, D. L. (2015). A practitioner's guide to
 cluster-robust inference. Journal of Human Resources 50, 317-372.
+
+Weesie, J. (1999). Seemingly unrelated estimation and the cluster-adjusted
+sandwich estimator. Stata Technical Bulletin 52, sg121.
 """
 from __future__ import annotations
 
@@ -27,12 +32,12 @@ import numpy as np
 from ..errors import ConvergenceError
 from .clustered import cluster_sums, crv1_factor
 
-__all__ = ["fit_logit", "logit_cluster_cov", "wald_statistic", "projected_cluster_scores",
+__all__ = ["fit_logit", "logit_cluster_cov", "stacked_logit_cluster_cov", "wald_statistic", "projected_cluster_scores",
            "score_statistic", "score_bootstrap_p"]
 
 
 def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", file=None,
-              groups=None):
+              groups=None, freq_weights=None):
     """Maximum-likelihood logistic regression of ``y`` on a constant and ``X``.
 
     Parameters
@@ -48,10 +53,19 @@ def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", 
     groups : array, optional
         Cluster labels: the fit then carries statsmodels' cluster-robust
         (CRV1) covariance, equal to :func:`logit_cluster_cov`.
+    freq_weights : array, optional
+        How many identical rows each row stands for (an engine's distinct
+        rows, :func:`kapta_research.engines._drivers.distinct_rows`): the same maximum-likelihood
+        fit as on the expanded rows (statsmodels ``GLM`` binomial with
+        ``freq_weights``, Newton from 0 as ``Logit``), with its model-based
+        covariance.  Not with ``groups`` (statsmodels' cluster correction
+        would count the distinct rows): use :func:`stacked_logit_cluster_cov`.
 
     Returns
     -------
     statsmodels.discrete.discrete_model.BinaryResultsWrapper
+        (a ``GLMResultsWrapper`` with ``freq_weights``: ``params``, ``bse``,
+        ``pvalues`` as for ``Logit``).
 
     Raises
     ------
@@ -65,11 +79,16 @@ def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", 
 
     exog = sm.add_constant(np.asarray(X, float), has_constant="add")
     kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}} if groups is not None else {}
+    if freq_weights is not None and groups is not None:
+        raise ValueError("fit_logit: give freq_weights or groups, not both")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            res = sm.Logit(np.asarray(y, float), exog).fit(disp=0, method="newton", maxiter=100,
-                                                            **kwargs)
+            if freq_weights is None:
+                res = sm.Logit(np.asarray(y, float), exog).fit(disp=0, method="newton", maxiter=100,
+                                                                **kwargs)
+            else:
+                res = _fit_weighted_logit(np.asarray(y, float), exog, np.asarray(freq_weights, float))
         except (np.linalg.LinAlgError, ValueError):  # singular Hessian and friends
             res = None
     separated = any(issubclass(w.category, PerfectSeparationWarning) for w in caught)
@@ -82,6 +101,81 @@ def fit_logit(y, X, *, func: str, what: str, between: str = "the two outcomes", 
             f"too few of one outcome for them", file=file,
         )
     return res
+
+
+def _fit_weighted_logit(y, exog, freq_weights):
+    """Logistic ML fit with frequency weights: statsmodels ``GLM`` binomial, Newton's method from 0 and
+    ``Logit``'s perfect-prediction check (on distinct rows it is the check on the expanded rows)."""
+    import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+    model = sm.GLM(y, exog, family=sm.families.Binomial(), freq_weights=freq_weights)
+
+    def perfect_prediction(params, *args):
+        if np.allclose(model.predict(params) - y, 0):
+            warnings.warn("Perfect separation or prediction detected, parameter may not be identified",
+                          PerfectSeparationWarning, stacklevel=2)
+    return model.fit(start_params=np.zeros(exog.shape[1]), method="newton", maxiter=100, disp=0,
+                     callback=perfect_prediction)
+
+
+def stacked_logit_cluster_cov(exogs, endogs, params, codes, *, freq_weights=None, multiplicity=None
+                              ) -> np.ndarray:
+    """Cluster-robust (CRV1) covariance of logistic fits on rows of shared clusters, as one stacked model.
+
+    The ``K`` models (exogenous matrices with their constant, 0/1 outcomes,
+    fitted coefficients) are stacked with model-specific coefficients: their
+    likelihoods are separate, so the stacked estimate is the separate fits and
+    the bread is block-diagonal, ``B = diag(I_k⁻¹)`` with the information
+    ``I_k = X_kᵀ diag(f p (1 − p)) X_k``; the meat sums the clusters' joint
+    scores ``S_g = (Σ_{i∈g} f_i (y_i − p_i) x_i)_k`` over the union of the
+    models' clusters — the covariance between the models' estimates ("seemingly
+    unrelated estimation", Weesie 1999).  The factor is
+    ``G / (G − 1) · (N − 1) / (N − K)`` (``G`` clusters, ``N`` stacked rows, ``K``
+    coefficients), as statsmodels' ``Logit(...).fit(cov_type="cluster")`` on the
+    stacked rows; with one model it is :func:`logit_cluster_cov`.
+
+    Parameters
+    ----------
+    exogs, endogs, params : lists, one entry per model
+    codes : list of int arrays
+        Cluster code ``0..C-1`` of every row, one vocabulary across the models.
+    freq_weights : list of arrays, optional
+        How many identical rows each row stands for (default 1).
+    multiplicity : array, optional
+        How many identical clusters each code stands for (default 1): the
+        distinct rows of an unclustered fit, every respondent its own cluster,
+        are codes standing for ``f`` clusters each (meat ``Σ_g S_g S_gᵀ / m_g``).
+
+    Returns
+    -------
+    ndarray, shape (ΣK_k, ΣK_k)
+    """
+    fw = freq_weights or [None] * len(exogs)
+    n_codes = 1 + max(int(np.max(c)) for c in codes)
+    blocks, scores, N = [], [], 0.0
+    for X, y, b, f, c in zip(exogs, endogs, params, fw, codes):
+        X, y = np.asarray(X, float), np.asarray(y, float)
+        f = np.ones(len(y)) if f is None else np.asarray(f, float)
+        p = 1 / (1 + np.exp(-(X @ np.asarray(b, float))))
+        blocks.append(np.linalg.inv(X.T @ ((f * p * (1 - p))[:, None] * X)))
+        scores.append(cluster_sums((f * (y - p))[:, None] * X, c, n_codes))
+        N += f.sum()
+    present = np.zeros(n_codes, dtype=bool)
+    for c in codes:
+        present[np.asarray(c)] = True
+    S = np.hstack(scores)[present]
+    m = np.ones(len(S)) if multiplicity is None else np.asarray(multiplicity, float)[present]
+    G = m.sum()
+    K = S.shape[1]
+    bread = np.zeros((K, K))
+    at = 0
+    for B in blocks:
+        bread[at:at + len(B), at:at + len(B)] = B
+        at += len(B)
+    factor = crv1_factor(G) * (N - 1) / (N - K)
+    cov = factor * bread @ ((S / m[:, None]).T @ S) @ bread
+    return (cov + cov.T) / 2
 
 
 def logit_cluster_cov(res, codes: np.ndarray) -> np.ndarray:
