@@ -86,6 +86,8 @@ FILE_SECONDS = {
     "tests/test_health.py": 45,
     "tests/test_engines_push.py": 40,
     "tests/test_cli.py": 40,
+    "tests/test_engines_drivers.py": 20,
+    "tests/test_engines_lazy.py": 12,
 }
 
 

@@ -219,3 +219,25 @@ def test_ids_with_spaces_are_trimmed_in_the_engine_as_in_memory(tmp_path, sample
     assert _lazy._UNTRIMMED[lazy._rows_of("responses").table.op()] == {"response_id", "account_id"}
     pd.testing.assert_frame_equal(kr.nps.nps(lazy.respondents(engine=True), by="segment", cluster="account_id"),
                                   kr.nps.nps(eager.respondents(), by="segment", cluster="account_id"), **SAME)
+
+
+def test_study_02_on_engine_data_reads_no_row_and_equals_the_in_memory_results(lake, no_rows):
+    # the calls of notebooks/02-key-drivers.ipynb (segment filter included), in the engine and on pandas
+    from kapta_research.drivers import importance_performance, relative_importance, transition_drivers
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    P = {"drivers": ["trust", "value_for_money", "ease_of_doing_business", "leading_edge"], "n_boot": 200,
+         "segment_filter": ["Enterprise", "Mid-market"], "cluster": "account_id"}
+    cov = kr.coverage.plan("key-drivers", lazy, P)
+    assert cov == kr.coverage.plan("key-drivers", eager, P)
+    t, r = (p.respondents(require=["ltr", *cov.drivers], where={"segment": P["segment_filter"]}, engine=True)
+            for p in (lazy, eager))
+    boot = dict(cluster="account_id", n_boot=50, confidence=0.9, random_state=11)
+    a, b = (relative_importance(x, outcome="ltr", drivers=cov.drivers, **boot) for x in (t, r))
+    pd.testing.assert_frame_equal(a.summary, b.summary, **SAME)
+    a2, b2 = (transition_drivers(x, drivers=cov.drivers, **boot) for x in (t, r))
+    pd.testing.assert_frame_equal(a2.summary, b2.summary, **SAME)
+    pd.testing.assert_frame_equal(a2.difference, b2.difference, **SAME)
+    pd.testing.assert_frame_equal(importance_performance(t, drivers=cov.drivers, **boot).summary,
+                                  importance_performance(r, drivers=cov.drivers, **boot).summary, **SAME)
+    assert kr.report.driver_scope_lines(lazy, t, P, a) == kr.report.driver_scope_lines(eager, r, P, b)
+    assert lazy.in_engine

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import kapta_research as kr
 from kapta_research.nps import nps
 from kapta_research.runner import run_study
 
@@ -65,3 +66,26 @@ def same_numbers(saved, expected):
     """A saved table (CSV, 10 significant digits) against the in-memory nps()."""
     for c in ("n", "n_clusters", "nps", "se", "ci_low", "ci_high", "design_effect"):
         np.testing.assert_allclose(saved[c].to_numpy(float), expected[c].to_numpy(float), rtol=1e-9, atol=1e-8)
+
+
+def test_key_drivers_study_on_a_duckdb_file_reads_no_row_and_equals_the_in_memory_tables(lake, tmp_path, sample):
+    # study 02 on engine data: relative importance and importance x performance from per-account sums,
+    # transitions from the distinct (account, category, drivers) combinations; same numbers as the
+    # functions on the sample's rows (saved CSVs carry 10 significant digits)
+    from kapta_research.drivers import importance_performance, relative_importance, transition_drivers
+    from kapta_research.schema import DRIVERS
+    assert kr.load_programme(lake / "programme.duckdb").in_engine
+    params = {"n_boot": 200, "seed": 7}
+    run = run_study("key-drivers", data=str(lake / "programme.duckdb"), parameters=params, output_root=tmp_path,
+                    run_id="k", pdf=False)
+    r = sample.respondents()
+    boot = dict(cluster="account_id", n_boot=200, confidence=0.95, random_state=7)
+    want = {"relative_importance": relative_importance(r, outcome="ltr", drivers=list(DRIVERS), **boot).summary,
+            "transition_drivers": transition_drivers(r, drivers=list(DRIVERS), outcome="ltr", **boot).summary,
+            "importance_performance": importance_performance(r, drivers=list(DRIVERS), outcome="ltr", **boot).summary}
+    for name, ref in want.items():
+        saved = pd.read_csv(run / "tables" / f"{name}.csv")
+        for c in ref.columns:
+            if pd.api.types.is_float_dtype(ref[c]):
+                np.testing.assert_allclose(saved[c].to_numpy(float), ref[c].to_numpy(float), rtol=1e-9,
+                                           atol=1e-9, err_msg=f"{name}.{c}")

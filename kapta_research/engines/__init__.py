@@ -22,7 +22,8 @@ from .._engine_hook import is_engine_table
 from ._tables import (ENGINE_SCHEMES, EngineSource, connect, describe, engine_version, is_engine_location,
                       spark_session, to_ibis)
 from ._nps import nps_sums
-from ._drivers import cross_products
+from ._drivers import cross_products, distinct_rows
 
 __all__ = ["is_engine_table", "connect", "describe", "engine_version", "to_ibis", "EngineSource",
-           "ENGINE_SCHEMES", "nps_sums", "cross_products", "is_engine_location", "spark_session"]
+           "ENGINE_SCHEMES", "nps_sums", "cross_products", "distinct_rows", "is_engine_location",
+           "spark_session"]
