@@ -202,9 +202,10 @@ def check_responses(t, tables: dict, *, scales: dict | None = None, provided=fro
             conds[f"bad_{d}"] = (out_of(v[d], d_lo, d_hi), d, f"values must be between {d_lo} and {d_hi} "
                                  "and whole numbers")
     aggs = {k: v.count(where=c) for k, (c, _, _) in conds.items()}
-    # distinct 64-bit hashes, not strings: a third of the memory; a collision (p ~ n^2 / 2^65) only
-    # sends the check to the exact GROUP BY below, which finds no duplicate then
-    aggs.update(_rows=v.count(), _ids=v.response_id.hash().nunique(), _idn=v.response_id.count(),
+    # distinct 64-bit hashes of the ids present (DuckDB hashes NULL too), not strings: less memory; a
+    # collision (p ~ n^2 / 2^65) only sends the check to the exact GROUP BY below, which then finds none
+    named = v.response_id.notnull()
+    aggs.update(_rows=v.count(), _ids=v.response_id.hash().nunique(where=named), _idn=v.response_id.count(),
                 _ltr_n=v.ltr.count(), _ltr_max=v.ltr.max(), _ltr_min=v.ltr.min())
     found = v.aggregate(**aggs).execute().iloc[0]
     for k, (cond, col, msg) in conds.items():
