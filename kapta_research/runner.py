@@ -114,7 +114,7 @@ def run_study(name: str, *, parameters: dict | None = None, data: str | None = N
     params.pop("output_dir", None)
     params = check_parameters(study, params)  # also resolves a relative data path (see resolve_data)
     programme = load_programme(params["data"])  # fails fast, before a kernel starts
-    check_columns(study, params, programme.respondents().columns)
+    check_columns(study, params, programme.respondents(engine=True).columns)
     key = hashlib.sha256(json.dumps({k: v for k, v in params.items() if k != "data"}, sort_keys=True,
                                     default=str).encode() + programme.data_hash.encode()).hexdigest()[:8]
     run_id = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + key

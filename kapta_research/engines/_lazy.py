@@ -40,31 +40,52 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-#: table op -> the id columns that need trimming (a space around an id, or a blank id), found by
-#: :func:`defer_reason`'s one pass; TRIM over 10 M ids costs ~1 s in every later query otherwise
+#: table op -> the id columns that need cleaning (whitespace around an id, a blank id, or a text the
+#: loader reads as missing), found by :func:`defer_reason`'s one pass; cleaning 10 M ids in every later
+#: query would cost ~1 s each
 _UNTRIMMED: dict = {}
+#: what ``str.strip`` removes (``str.isspace``), as a regular-expression class for the engine
+_WS = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+#: texts the loader reads as missing in a typed table (:func:`kapta_research.io.read._strings`)
+_MISSING_TEXT = ("None", "nan", "<NA>", "NaT")
 
 
 def _untrimmed_counts(t) -> dict:
-    """Aggregates counting, per text id column, the values that trimming would change."""
+    """Aggregates counting, per text id column, the values that the loader's cleaning would change."""
     out = {}
     for c in _IDS:
         if c in t.columns and t[c].type().is_string():
             x = t[c]
-            # prefix / suffix tests allocate nothing (TRIM copies every id: ~3x slower on 10 M rows)
-            edge = x == ""
-            for ch in (" ", "\t", "\n", "\r"):
-                edge = edge | x.startswith(ch) | x.endswith(ch)
-            out[f"_trim_{c}"] = t.count(where=edge)
+            dirty = (x == "") | x.isin(list(_MISSING_TEXT)) | x.re_search(f"^{_WS}|{_WS}$")
+            out[f"_trim_{c}"] = t.count(where=dirty)
     return out
 
 
-def view(t):
+def _clean_id(x):
+    """An id column as the loader leaves it: text, missing-value words and blanks missing, stripped."""
+    import ibis
+    x = x.cast("string")
+    x = x.isin(list(_MISSING_TEXT)).ifelse(ibis.null().cast("string"), x)
+    return x.re_replace(f"^{_WS}+|{_WS}+$", "").nullif("")
+
+
+def _number(x):
+    """A float column with NaN as missing (the loader reads NaN as missing, not as a number)."""
+    import ibis
+    x = x.cast("float64")
+    return x.isnan().ifelse(ibis.null().cast("float64"), x)
+
+
+def view(t, *, raw_wave: bool = False, extras: bool = False):
     """The responses as the loader would leave them: the canonical columns in canonical order (those
-    the table lacks as missing values), ids as trimmed strings (blank = missing), scores and ratings
-    float64."""
+    the table lacks as missing values), ids as cleaned text (:func:`_clean_id`, only in the columns
+    that need it), scores and ratings float64 with NaN as missing, waves int64 (valid once
+    :func:`check_responses` passed); with ``raw_wave``, also ``_wave_raw``: the wave unrounded; with
+    ``extras``, the table's other columns after them, unchanged (the loader keeps them)."""
     import ibis
     cols = {}
+    if raw_wave and "wave" in t.columns:
+        cols["_wave_raw"] = _number(t.wave).name("_wave_raw")
     for c in TABLES["responses"]["columns"]:
         if c not in t.columns:   # as the loader does: a canonical column the table lacks is all missing
             typ = ("int64" if c == "wave" else "float64" if c in _NUMBERS else
@@ -74,12 +95,14 @@ def view(t):
         x = t[c]
         if c in _IDS:
             todo = _UNTRIMMED.get(t.op())
-            x = x.cast("string")
-            if todo is None or c in todo:
-                x = x.strip().nullif("")
+            x = _clean_id(x) if todo is None or c in todo else x.cast("string")
+        elif c == "wave" and not x.type().is_integer():
+            x = _number(x).round().try_cast("int64")   # try: 1e30 is reported by the checks, not raised
         elif c in _NUMBERS:
-            x = x.cast("float64")
+            x = _number(x) if x.type().is_floating() else x.cast("float64")
         cols[c] = x.name(c)
+    if extras:
+        cols.update({c: t[c] for c in t.columns if c not in cols})
     return t.select(**cols)
 
 
@@ -139,11 +162,16 @@ def _examples(v, cond, column, *, key="response_id"):
     return ids, (rows[column].tolist() if column in rows else [])
 
 
-def _problem(v, source, column, message, n, cond, *, values=True, key="response_id"):
-    ids, vals = _examples(v, cond, column, key=key)
-    shown = ", ".join(repr(i) for i in ids)
-    where = f"{n:,} row{'s' if n != 1 else ''}" + (f", e.g. {key} {shown}" if shown else "")
-    return DataError(f"{message} ({where})", file=source, column=column,
+def _rows_text(n: int) -> str:
+    return f"{n:,} row{'s' if n != 1 else ''}"
+
+
+def _problem(v, source, shown, message, n, cond, *, values=True, key="response_id", column=None):
+    """A DataError for ``n`` rows where ``cond`` holds: examples of ``key`` and of the column ``shown``."""
+    ids, vals = _examples(v, cond, shown, key=key)
+    listed = ", ".join(repr(i) for i in ids if i is not None and i == i)
+    where = _rows_text(n) + (f", e.g. {key} {listed}" if listed else "")
+    return DataError(f"{message} ({where})", file=source, column=column or shown,
                      values=[_fmt(x) for x in vals] if values else None)
 
 
@@ -171,32 +199,35 @@ def check_responses(t, tables: dict, *, scales: dict | None = None, provided=fro
     import ibis
     scales = scales or {}
     src = describe(t)
-    v = view(t)
+    v = view(t, raw_wave=True)
     problems: list[DataError] = []
     missing = [c for c in TABLES["responses"]["required"] if c not in t.columns]
-    if missing:
-        return [DataError(
+    if missing:   # reported, and the checks of the columns that are there still run (as the loader does)
+        problems.append(DataError(
             f"required column(s) {', '.join(repr(m) for m in missing)} missing from the responses table. "
             f"Its columns: {', '.join(map(str, t.columns[:20]))}. Map the table's columns to canonical names "
-            "in programme.yaml (tables: responses: columns:).", file=src, column=missing[0])]
+            "in programme.yaml (tables: responses: columns:).", file=src, column=missing[0]))
     ltr_lo, ltr_hi = scales.get("ltr", LTR_SCALE)
     d_lo, d_hi = scales.get("drivers", DRIVER_SCALE)
 
-    def out_of(x, lo, hi, integer=True):
-        bad = x.notnull() & (x.isnan() | (x < lo) | (x > hi))
-        return bad | (x.notnull() & (x != x.floor())) if integer else bad
+    def out_of(x, lo, hi):
+        # x % 1 (fmod), not x != floor(x): the engine casts FLOOR to an integer, which overflows on 1e30
+        return x.notnull() & ((x < lo) | (x > hi) | (x % 1 != 0))
 
-    conds = {
-        "no_id": (v.response_id.isnull(), "response_id", "ids are missing"),
-        "no_account": (v.account_id.isnull(), "account_id",
-                       "account ids are missing (and cannot be taken from the response's contact or invitation): "
-                       "every response must name its account"),
-        "no_wave": (v.wave.isnull(), "wave", "values are missing (every row needs one)"),
-        "bad_wave": (out_of(v.wave.cast("float64"), 1, 10_000), "wave",
-                     "values must be between 1 and 10000 and whole numbers"),
-        "bad_ltr": (out_of(v.ltr, ltr_lo, ltr_hi), "ltr",
-                    f"values must be between {ltr_lo} and {ltr_hi} and whole numbers"),
-    }
+    wave = v._wave_raw if "wave" in t.columns else None   # unrounded: 2.5 is an error, not wave 2
+    conds = {}
+    if "response_id" in t.columns:
+        conds["no_id"] = (v.response_id.isnull(), "response_id", "ids are missing")
+    if "account_id" in t.columns:
+        conds["no_account"] = (v.account_id.isnull(), "account_id",
+                               "account ids are missing (and cannot be taken from the response's contact or "
+                               "invitation): every response must name its account")
+    if wave is not None:
+        conds["no_wave"] = (wave.isnull(), "wave", "values are missing (every row needs one)")
+        conds["bad_wave"] = (out_of(wave, 1, 10_000), "wave", "values must be between 1 and 10000 and whole numbers")
+    if "ltr" in t.columns:
+        conds["bad_ltr"] = (out_of(v.ltr, ltr_lo, ltr_hi), "ltr",
+                            f"values must be between {ltr_lo} and {ltr_hi} and whole numbers")
     for d in DRIVERS:
         if d in v.columns:
             conds[f"bad_{d}"] = (out_of(v[d], d_lo, d_hi), d, f"values must be between {d_lo} and {d_hi} "
@@ -210,7 +241,9 @@ def check_responses(t, tables: dict, *, scales: dict | None = None, provided=fro
     found = v.aggregate(**aggs).execute().iloc[0]
     for k, (cond, col, msg) in conds.items():
         if found[k]:
-            problems.append(_problem(v, src, col, msg, int(found[k]), cond, values=k.startswith("bad")))
+            shown = "_wave_raw" if col == "wave" else col
+            problems.append(_problem(v, src, shown, msg, int(found[k]), cond, values=k.startswith("bad"),
+                                     key="account_id" if k == "no_id" else "response_id", column=col))
     if found["_idn"] > found["_ids"]:
         named = v.filter(v.response_id.notnull())
         counts = named.group_by("response_id").aggregate(_k=named.count())
@@ -218,7 +251,7 @@ def check_responses(t, tables: dict, *, scales: dict | None = None, provided=fro
         n_dup = int(dup.aggregate(n=dup._k.sum()).execute()["n"].iloc[0])
         ids = dup.order_by("response_id").limit(MAX_SHOWN).execute()["response_id"].tolist()
         if n_dup:
-            problems.append(DataError(f"ids must be unique; duplicated ids found ({n_dup:,} rows)", file=src,
+            problems.append(DataError(f"ids must be unique; duplicated ids found ({_rows_text(n_dup)})", file=src,
                                       column="response_id", values=ids))
     if "ltr" not in scales:
         from ..io.validate import ltr_scale_problem
@@ -269,7 +302,7 @@ def _references(v, tables, src, provided) -> list:
                     "account_id)?", file=src, column=col))
                 continue
         ex = bad.select("response_id", col).order_by("response_id").limit(MAX_SHOWN).execute()
-        out.append(DataError(f"{name} not found ({int(agg['n']):,} rows, e.g. response_id "
+        out.append(DataError(f"{name} not found ({_rows_text(int(agg['n']))}, e.g. response_id "
                              f"{', '.join(map(repr, ex['response_id']))})", file=src, column=col,
                              values=list(ex[col])))
     return out
@@ -280,22 +313,23 @@ def _consistency(v, tables, src, provided) -> list:
     import ibis
     out = []
     c, acc = tables.get("contacts"), tables.get("accounts")
-    if ("contacts" in provided and c is not None and {"contact_id", "account_id"} <= set(c.columns)
+    # as the loader: compared only for accounts the accounts table holds (none without one)
+    if ("contacts" in provided and "accounts" in provided and c is not None and acc is not None
+            and {"contact_id", "account_id"} <= set(c.columns) and "account_id" in acc
             and "contact_id" in v.columns):
         lookup = c.drop_duplicates("contact_id")[["contact_id", "account_id"]].dropna()
         m = ibis.memtable(_plain(lookup.rename(columns={"account_id": "_theirs"})))
         j = v.inner_join(m, "contact_id")
-        if "accounts" in provided and acc is not None and "account_id" in acc:
-            # an unknown account is reported on its own; only compare accounts that exist
-            known = ibis.memtable(pd.DataFrame({"_known": acc["account_id"].dropna().astype(str).unique()}))
-            j = j.inner_join(known, j.account_id == known._known)
+        # an unknown account is reported on its own; only compare accounts that exist
+        known = ibis.memtable(pd.DataFrame({"_known": acc["account_id"].dropna().astype(str).unique()}))
+        j = j.inner_join(known, j.account_id == known._known)
         cond = j._theirs != j.account_id
         n = int(j.aggregate(n=j.count(where=cond)).execute()["n"].iloc[0])
         if n:
             ex = (j.filter(cond).select("response_id", "account_id", "contact_id", "_theirs")
                   .order_by("response_id").limit(MAX_SHOWN).execute())
             out.append(DataError(
-                f"responses name a contact of another account (contacts.account_id differs) ({n:,} rows, e.g. "
+                f"responses name a contact of another account (contacts.account_id differs) ({_rows_text(n)}, e.g. "
                 f"response_id {', '.join(map(repr, ex['response_id']))})", file=src, column="account_id",
                 values=[f"{a} (contact {k} is at {o})" for a, k, o in
                         zip(ex["account_id"], ex["contact_id"], ex["_theirs"])]))
@@ -307,7 +341,9 @@ def _consistency(v, tables, src, provided) -> list:
                                  .assign(_iwave=lambda d: d["_iwave"].astype(float),
                                          _sent=lambda d: d["_sent"].dt.normalize())))
         j = v.inner_join(m, "invitation_id")
-        checks = [("wave", j._iwave.notnull() & (j.wave.cast("float64") != j._iwave),
+        w = j._wave_raw if "_wave_raw" in j.columns else j.wave.cast("float64")
+        valid = (w >= 1) & (w % 1 == 0)    # invalid waves are reported already (as the loader does)
+        checks = [("wave", j._iwave.notnull() & valid & (w != j._iwave),
                    "the wave differs from the wave of the response's invitation",
                    lambda r: f"{r['wave']:g} (invitation {r['invitation_id']} is wave {r['_iwave']:g})")]
         if "responded_at" in v.columns:
@@ -319,23 +355,29 @@ def _consistency(v, tables, src, provided) -> list:
             n = int(counts[f"_{col}"])
             if n:
                 ex = j.filter(cond).order_by("response_id").limit(MAX_SHOWN).execute()
-                out.append(DataError(f"{msg} ({n:,} rows, e.g. response_id "
+                out.append(DataError(f"{msg} ({_rows_text(n)}, e.g. response_id "
                                      f"{', '.join(map(repr, ex['response_id']))})", file=src, column=col,
                                      values=[fmt(r) for r in ex.to_dict("records")]))
     return out
 
 
 def content_hash(t) -> str:
-    """SHA-256 of per-column hash sums of the table's rows (order-free; computed in the engine)."""
-    aggs = {"_rows": t.count()}
+    """SHA-256 of the table's rows, computed in the engine and independent of their order.
+
+    Each row's column hashes are combined (modulo a prime, weighted by the column's position) and that
+    combination is hashed again, so the per-row hash depends on which values share a row; the sum
+    of the row hashes is order-free.  (A per-column sum would not see two rows swapping a value.)
+    """
+    row = None
     for i, c in enumerate(t.columns):
-        h = t[c].hash()
-        aggs[f"h{i}"] = (((h % _P) + _P) % _P).sum()
-        aggs[f"n{i}"] = t[c].count()
-    res = t.aggregate(**aggs).execute().iloc[0]
+        h = ((t[c].hash() % _P) + _P) % _P
+        term = h * (2 * i + 3)
+        row = term if row is None else (row + term) % _P
+    rh = ((row.hash() % _P) + _P) % _P
+    res = t.aggregate(_rows=t.count(), _h=rh.sum(), _h2=(rh * rh % _P).sum()).execute().iloc[0]
     digest = hashlib.sha256()
     digest.update(",".join(map(str, t.columns)).encode())
-    digest.update(",".join(str(int(res[k]) if pd.notna(res[k]) else 0) for k in aggs).encode())
+    digest.update(",".join(str(int(res[k]) if pd.notna(res[k]) else 0) for k in ("_rows", "_h", "_h2")).encode())
     return digest.hexdigest()
 
 
@@ -349,7 +391,9 @@ def load_rows(t, spec, *, scales: dict | None, source: str) -> pd.DataFrame:
     problems: list = []
     # ``t`` is under canonical names already (:func:`kapta_research.engines._programme.canonical`)
     spec = dataclasses.replace(spec, columns={})
-    raw = {"responses": apply_spec(fetch_raw(t, source), spec, problems)}
+    # read through the view: ids become text in the engine ("16", not pandas' float "16.0" of an
+    # integer column with nulls), as every check and join of the engine path saw them
+    raw = {"responses": apply_spec(fetch_raw(view(t, extras=True), source), spec, problems)}
     if not problems:
         tables, problems = validate_programme(raw, scales=scales)
     if problems:   # checked in the engine already: only a change of the data since loading gets here
@@ -381,7 +425,9 @@ class Deferred:
     def view(self):
         """:func:`view` of the table (typed as the loader types the rows)."""
         if self._view is None:
+            from ._tables import _SOURCES
             self._view = view(self.table)
+            _SOURCES[self._view.op()] = self.source   # messages name the table, not "an expression"
         return self._view
 
     def __len__(self) -> int:

@@ -69,19 +69,53 @@ def raw_tables(location: str, *, lazy: bool = True):
 def fetch_raw(t, source: str):
     """An engine table as the loader's raw table (text cells, spreadsheet row numbers)."""
     from ..io.read import FileRows, RawTable, _strings
+    # integers become text in the engine: pandas would read an integer column with nulls as floats
+    # ("16.0"), and an id would no longer match its account or contact
+    ints = {c: t[c].cast("string") for c in t.columns if t[c].type().is_integer()}
+    if ints:
+        t = t.mutate(**ints)
     df = _strings(t.execute()).reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs = {"source": source, "file_rows": FileRows(df.index, np.arange(2, len(df) + 2))}
     return RawTable(df)
 
 
+#: TableSpec fields that only say where a table is; any other non-default field transforms the rows
+_WHERE = ("name", "file", "table", "sheet", "columns")
+
+
+def canonical_reason(t, spec) -> str:
+    """Why the engine table ``t`` cannot stand for the loader's table of ``spec`` under canonical names
+    (the loader applies what the spec asks in pandas), or ``""``."""
+    import dataclasses
+
+    from ..io.config import TableSpec
+    default = TableSpec(name=spec.name)
+    changed = [f.name for f in dataclasses.fields(spec)
+               if f.name not in _WHERE and getattr(spec, f.name) != getattr(default, f.name)]
+    if changed:
+        return f"the programme config's {', '.join(changed)} for the {spec.name} table are applied by the loader"
+    padded = [c for c in t.columns if c != c.strip()]
+    if padded:
+        return f"column names with spaces around them ({', '.join(map(repr, padded[:3]))})"
+    cols = spec.columns or {}
+    if cols:
+        if any(str(k) not in t.columns for k in cols):
+            return "the columns mapping names columns by another spelling (matched by the loader)"
+        targets = list(cols.values())
+        if len(set(targets)) < len(targets) or any(
+                new in t.columns and old != new for old, new in cols.items()):
+            return "the columns mapping maps onto a name the table has already"
+    return ""
+
+
 def canonical(t, spec):
-    """The engine table under canonical column names, when the spec only renames columns (else None:
-    value maps, derived waves and the like are applied by the loader in pandas)."""
-    if spec.values or spec.wave or spec.churned or spec.roles or spec.format != "plain":
+    """The engine table under canonical column names, when the spec only renames columns that it
+    names exactly (else None, :func:`canonical_reason`: the loader applies the spec in pandas)."""
+    if canonical_reason(t, spec):
         return None
     from ._tables import _SOURCES, describe
-    renames = {new: old for old, new in (spec.columns or {}).items() if old in t.columns and old != new}
+    renames = {new: old for old, new in (spec.columns or {}).items() if old != new}
     if not renames:
         return t
     out = t.rename(renames)
@@ -146,7 +180,8 @@ class ConfigEngine:
             return self.src.table(name)
         if spec.file and (spec.file.lower().endswith(".parquet") or (self.folder / spec.file).is_dir()):
             where = self.folder / spec.file
-            t = self.con.read_parquet(str(where / "*.parquet") if where.is_dir() else str(where))
+            from ._tables import read_parquet
+            t = read_parquet(self.con, str(where / "*.parquet") if where.is_dir() else str(where))
             _SOURCES[t.op()] = f"{self.folder / spec.file} ({self.name})"
             return t
         if spec.table and self.db is not None and spec.table in self.db.tables:

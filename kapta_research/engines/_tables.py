@@ -42,7 +42,7 @@ class EngineSource:
                             file=self.location)
         where = self.tables[name]
         if self.kind == "parquet":
-            t = self.con.read_parquet(where)
+            t = read_parquet(self.con, where)
         else:
             t = self.con.table(where)
         # a database's table is named with its database, as the loader names it ("lake.duckdb[responses]")
@@ -54,6 +54,16 @@ class EngineSource:
     def engine(self) -> str:
         """Engine name and version, e.g. ``"duckdb 2.0.0"`` (recorded in the run manifest)."""
         return engine_version(self.con)
+
+
+def read_parquet(con, where: str):
+    """``con.read_parquet`` for a file or glob: part files are unified by column name (a part without
+    a column gives missing values there), and an unreadable file is our DataError, not DuckDB's."""
+    many = any(ch in str(where) for ch in "*?[")
+    try:
+        return con.read_parquet(str(where), **({"union_by_name": True} if many else {}))
+    except Exception as exc:   # duckdb.InvalidInputException, IOException, ... (the backend's own types)
+        raise DataError(f"cannot read the Parquet data: {str(exc).splitlines()[0]}", file=str(where)) from exc
 
 
 def engine_version(con) -> str:

@@ -463,11 +463,13 @@ def _raw_tables(location: Path, *, lazy: bool = True) -> tuple[dict, dict, dict,
             or (resp.file and (folder / resp.file).is_dir())):
         engine = "duckdb"   # responses in Parquet or a DuckDB database: read them where they are
     if engine:
-        from ..engines._programme import ConfigEngine, canonical, fetch_raw
+        from ..engines._programme import ConfigEngine, canonical, canonical_reason, fetch_raw
         eng = ConfigEngine(engine, folder, db, cfg_path)
     # the responses last: whether they can stay in the engine depends on the other tables
     for t, spec in sorted(specs.items(), key=lambda kv: kv[0] == "responses"):
         et = eng.table(spec) if eng is not None else None
+        if et is not None and t == "responses" and lazy and (why := canonical_reason(et, spec)):
+            deferred[t] = why
         if et is not None and (c := canonical(et, spec)) is not None:
             in_engine[t] = c
             if t == "responses" and lazy:
@@ -601,8 +603,16 @@ def load_programme(location, *, lazy: bool = True) -> Programme:
         sources["responses"] = describe(et)
         supplied["responses"] = frozenset(c for c in et.columns if c in TABLES["responses"]["columns"])
         tables["responses"] = Deferred(et, spec, scales=scales, source=sources["responses"])
-    elif isinstance(deferred.get("responses"), str):
-        note = f"The responses were read into memory: {deferred['responses']}."
+        # the statistics that take Programme.engine_tables (response rates, churn snapshots) get the
+        # responses as the loader types them and the other tables as validated (in-memory tables joined
+        # in the engine): never a raw table whose ids, waves or links the loader would have changed
+        from ..engines._churn import _memtable
+        in_engine = {"responses": tables["responses"].view,
+                     **{t: _memtable(tables[t]) for t in ("invitations", "followups", "contacts") if t in raw}}
+    else:
+        in_engine = {}
+        if isinstance(deferred.get("responses"), str):
+            note = f"The responses were read into memory: {deferred['responses']}."
     drivers = [d for d in DRIVERS if d in supplied.get("responses", ())]
     person_names = tuple(dict.fromkeys(n for df in raw.values() for n in df.attrs.get("person_names", ())))
     return Programme(**tables, name=name, drivers=drivers, supplied=supplied, load_notes=notes,

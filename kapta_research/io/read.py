@@ -172,7 +172,9 @@ def read_raw(path, spec=None) -> RawTable:
 
 def _read_typed(path: Path, table: str | None) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet" or path.is_dir():
-        return pd.read_parquet(path)
+        # nullable dtypes: an integer column with nulls stays integers ("16", not the float "16.0"),
+        # so that its ids match the other tables (and equal what an engine reads)
+        return pd.read_parquet(path, dtype_backend="numpy_nullable")
     import duckdb
     if not table:
         raise DataError("reading a DuckDB file needs the table name", file=str(path))

@@ -31,6 +31,8 @@ _NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?:[ T].*)?$"
 def _parse_dates(df, col, problems):
     raw = df[col]
     if pd.api.types.is_datetime64_any_dtype(raw):
+        if getattr(raw.dt, "tz", None) is not None:   # an aware timestamp (Parquet, a database): UTC, naive
+            raw = raw.dt.tz_convert("UTC").dt.tz_localize(None)
         return raw.astype("datetime64[ns]")
     parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
     bad = parsed.isna() & raw.notna()
@@ -344,8 +346,10 @@ def _check_consistency(raw: dict, out: dict, problems: list) -> None:
 
         def of_invitation(column):
             vals = inv[column].to_numpy()[first]
-            if len(vals) == 0:
-                return pd.Series(np.nan, index=r.index)
+            if len(vals) == 0:   # no invitation at all: every lookup is missing, of the column's type
+                dated = pd.api.types.is_datetime64_any_dtype(inv[column])
+                return pd.Series(pd.NaT if dated else np.nan, index=r.index,
+                                 dtype="datetime64[ns]" if dated else float)
             return pd.Series(vals[np.where(pos >= 0, pos, 0)], index=r.index).where(pos >= 0)
 
         if "wave" in r and pd.api.types.is_numeric_dtype(r["wave"]) and pd.api.types.is_numeric_dtype(inv["wave"]):

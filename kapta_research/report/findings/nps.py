@@ -140,8 +140,9 @@ def scope_lines(programme, responses: pd.DataFrame, parameters: dict) -> list[st
     cl = parameters.get("cluster")
     return [
         f"Programme: {programme.name}",
-        f"Waves {waves[0]}–{waves[-1]} ({first:%d %b %Y} to {last:%d %b %Y}): {_n(n)} responses "
-        f"from {_n(k)} accounts",
+        f"Waves {waves[0]}–{waves[-1]}"
+        + (f" ({first:%d %b %Y} to {last:%d %b %Y})" if pd.notna(first) and pd.notna(last) else " (undated)")
+        + f": {_n(n)} responses from {_n(k)} accounts",
         f"Intervals: {100 * parameters.get('confidence', 0.95):g} % "
         + (f"{method.replace('_', ' ')} intervals" if method else "intervals")
         + (", respondents clustered by account" if cl else ", respondents taken as independent"),
