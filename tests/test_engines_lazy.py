@@ -241,3 +241,121 @@ def test_study_02_on_engine_data_reads_no_row_and_equals_the_in_memory_results(l
                                   importance_performance(r, drivers=cov.drivers, **boot).summary, **SAME)
     assert kr.report.driver_scope_lines(lazy, t, P, a) == kr.report.driver_scope_lines(eager, r, P, b)
     assert lazy.in_engine
+
+
+# --- regressions found by an independent review (each was reproduced before the fix) ---------------
+
+def test_response_rates_use_the_validated_tables_not_the_raw_engine_ones(tmp_path, sample):
+    r = sample.responses.copy()
+    r["invitation_id"] = r["invitation_id"] + " "                  # the loader strips ids
+    inv = sample.invitations.copy()
+    inv["account_id"] = inv["account_id"] + " "
+    lake = _write(tmp_path / "pad", sample, responses=r, invitations=inv)
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    assert lazy.in_engine
+    for by in ("wave", "segment"):
+        a, b = (kr.metrics.response_rates(p, by=by, cluster="account_id") for p in (lazy, eager))
+        pd.testing.assert_frame_equal(a, b, **SAME)
+        assert a["n_responded"].sum() > 0
+    r = sample.responses.copy()
+    r.loc[r.index[:400], "invitation_id"] = None                     # linked by contact and wave: fallback
+    p = kr.load_programme(_write(tmp_path / "link", sample, responses=r))
+    assert not p.in_engine and p.engine_tables == {}
+    pd.testing.assert_frame_equal(kr.metrics.response_rates(p), kr.metrics.response_rates(sample), **SAME)
+
+
+@pytest.mark.parametrize("mapping, why", [
+    ({"Q1": "ltr"}, "maps onto a name the table has already"),     # the file also has an old 'ltr'
+    ({"q1": "ltr"}, "another spelling"),                              # matched case-insensitively by the loader
+])
+def test_column_mappings_the_engine_cannot_apply_exactly_are_applied_by_the_loader(tmp_path, sample, mapping, why):
+    r = sample.responses.copy()
+    r["Q1"] = r["ltr"]
+    r["ltr"] = 0.0
+    folder = _write(tmp_path / "map", sample, responses=r)
+    (folder / "programme.yaml").write_text(
+        "tables:\n  responses:\n    file: responses.parquet\n    columns: {" + ", ".join(
+            f"{k}: {v}" for k, v in mapping.items()) + "}\n  accounts: {file: accounts.parquet}\n")
+    p = kr.load_programme(folder)
+    assert not p.in_engine and why in p.engine_note
+    assert kr.nps.nps(p.respondents())["nps"].iloc[0] == pytest.approx(kr.nps.nps(sample.responses)["nps"].iloc[0])
+
+
+def test_nonfinite_and_huge_scores_are_checked_not_raised(tmp_path, sample):
+    for val in (np.inf, 1e30):
+        r = sample.responses.copy()
+        r.loc[r.index[:3], "ltr"] = val
+        lake = _write(tmp_path / f"v{val:g}", sample, responses=r)
+        lazy, eager = _problems(lake, lazy=True), _problems(lake, lazy=False)
+        assert [(p.column, p.message.split(" (")[0]) for p in lazy] == \
+            [(p.column, p.message.split(" (")[0]) for p in eager]
+
+
+def test_float_waves_integer_ids_with_nulls_and_missing_value_words(tmp_path, sample):
+    r = sample.responses.copy()
+    r["wave"] = r["wave"].astype(float)
+    c = sample.contacts.copy()
+    num = {k: i + 1 for i, k in enumerate(c["contact_id"])}
+    c["contact_id"] = c["contact_id"].map(num).astype("int64")
+    r["contact_id"] = r["contact_id"].map(num).astype("Int64")
+    r.loc[r.index[:3], "contact_id"] = pd.NA
+    inv = sample.invitations.assign(contact_id=sample.invitations["contact_id"].map(num).astype("int64"))
+    lake = _write(tmp_path / "types", sample, responses=r, contacts=c, invitations=inv)
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    assert lazy.in_engine
+    a = kr.nps.nps(lazy.respondents(engine=True), by=["wave", "role"], cluster="account_id")
+    b = kr.nps.nps(eager.respondents(), by=["wave", "role"], cluster="account_id")
+    pd.testing.assert_frame_equal(a, b, **SAME)
+    assert a["wave"].dtype.kind == "i" and a["role"].notna().sum() == 4 * 8   # roles joined (+ no-contact rows)
+    assert lazy.respondents(where={"wave": [2]}, engine=True).count().execute() == (r["wave"] == 2).sum()
+    pd.testing.assert_frame_equal(lazy.responses, eager.responses)
+    assert lazy.responses["contact_id"].dropna().iloc[0] == str(num[sample.responses["contact_id"].iloc[3]])
+
+
+def test_unicode_whitespace_and_missing_words_in_ids(tmp_path, sample):
+    r = sample.responses.copy()
+    r.loc[r.index[:5], "account_id"] = r.loc[r.index[:5], "account_id"] + "\xa0"
+    r.loc[r.index[5:8], "contact_id"] = "None"
+    lake = _write(tmp_path / "ws", sample, responses=r)
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    pd.testing.assert_frame_equal(kr.nps.nps(lazy.respondents(engine=True), by="role", cluster="account_id"),
+                                  kr.nps.nps(eager.respondents(), by="role", cluster="account_id"), **SAME)
+
+
+def test_data_hash_sees_values_moving_between_rows(tmp_path, sample):
+    r = sample.responses.copy()
+    i, j = r.index[(r["ltr"] == 10)][0], r.index[(r["ltr"] == 0)][0]
+    r.loc[[i, j], "ltr"] = r.loc[[j, i], "ltr"].to_numpy()           # same column sums, other rows
+    a = kr.load_programme(_write(tmp_path / "a", sample)).data_hash
+    b = kr.load_programme(_write(tmp_path / "b", sample, responses=r)).data_hash
+    assert a != b
+
+
+def test_unreadable_parquet_and_part_files_with_other_columns(tmp_path, sample):
+    lake = _write(tmp_path / "bad", sample)
+    (lake / "responses.parquet").write_bytes(b"not parquet")
+    with pytest.raises(DataError, match=r"responses\.parquet.*cannot read"):
+        kr.load_programme(lake)
+    parts = _write(tmp_path / "parts", sample)
+    (parts / "responses.parquet").unlink()
+    (parts / "responses").mkdir()
+    half = len(sample.responses) // 2
+    for k, df in enumerate((sample.responses.iloc[:half], sample.responses.iloc[half:].drop(columns="trust"))):
+        df = df.copy()
+        df.attrs = {}
+        df.to_parquet(parts / "responses" / f"part-{k}.parquet", index=False)
+    p = kr.load_programme(parts)
+    assert p.in_engine and p.n_rows("responses") == len(sample.responses)
+
+
+def test_scope_of_undated_responses_and_time_zone_aware_dates(tmp_path, sample):
+    r = sample.responses.copy()
+    r["responded_at"] = r["responded_at"].dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin")
+    lake = _write(tmp_path / "tz", sample, responses=r)
+    lazy, eager = kr.load_programme(lake), kr.load_programme(lake, lazy=False)
+    assert not lazy.in_engine and "responded_at" in lazy.engine_note
+    pd.testing.assert_series_equal(lazy.responses["responded_at"], eager.responses["responded_at"])
+    assert eager.responses["responded_at"].iloc[0] == r["responded_at"].iloc[0].tz_convert("UTC").tz_localize(None)
+    undated = _write(tmp_path / "undated", sample, responses=sample.responses.drop(columns="responded_at"))
+    p = kr.load_programme(undated)
+    assert "(undated)" in kr.report.scope_lines(p, p.respondents(engine=True), {})[1]

@@ -118,7 +118,8 @@ def defer_reason(t, raw: dict) -> str:
     if "responded_at" in sch:
         typ = sch["responded_at"]
         if not (typ.is_timestamp() or typ.is_date()):
-            return f"the column responded_at is {typ}, not dates"
+            return "the column responded_at is not of a date or naive timestamp type" + (
+                f" ({typ})" if typ.is_string() or typ.is_numeric() else "")
         if typ.is_timestamp() and getattr(typ, "timezone", None):
             return "the column responded_at has a time zone (converted to UTC by the loader)"
     found = t.aggregate(**_untrimmed_counts(t), _rows=t.count()).execute().iloc[0]
