@@ -77,7 +77,7 @@ def fetch_raw(t, source: str):
     df = _strings(t.execute()).reset_index(drop=True)
     df.columns = [str(c).strip() for c in df.columns]
     df.attrs = {"source": source, "file_rows": FileRows(df.index, np.arange(2, len(df) + 2))}
-    return RawTable(df)
+    return RawTable(df, typed=True)
 
 
 #: TableSpec fields that only say where a table is; any other non-default field transforms the rows
@@ -94,7 +94,7 @@ def canonical_reason(t, spec) -> str:
     changed = [f.name for f in dataclasses.fields(spec)
                if f.name not in _WHERE and getattr(spec, f.name) != getattr(default, f.name)]
     if changed:
-        return f"the programme config's {', '.join(changed)} for the {spec.name} table are applied by the loader"
+        return f"the programme config sets {', '.join(changed)} for the {spec.name} table, which the loader applies"
     padded = [c for c in t.columns if c != c.strip()]
     if padded:
         return f"column names with spaces around them ({', '.join(map(repr, padded[:3]))})"

@@ -83,7 +83,8 @@ def apply_spec(raw, spec, problems: list) -> pd.DataFrame:
         df["role"] = labels.map(roles).where(labels.isin(list(roles)), df["role"])
     for col, vmap in _value_maps(spec, df).items():
         df[col] = _relabel(df, col, vmap, problems)
-    if spec.format == "salesforce_report" or spec.decimal:
+    # amounts in a locale ("1.200,50", "$1,200") are text exports; a typed table's numbers are numbers
+    if (spec.format == "salesforce_report" or spec.decimal) and not raw.typed:
         for col in NUMBER_COLUMNS.get(spec.name, ()):
             if col in df:
                 df[col] = parse_amounts(df[col], spec.decimal or ".")

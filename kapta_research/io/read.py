@@ -33,6 +33,8 @@ class RawTable:
     header_desc: str = ""
     #: (file row, text) of each report footer row dropped (``format: salesforce_report``)
     dropped: list = field(default_factory=list)
+    #: read from typed storage (Parquet, a database): numbers are numbers, not text in a locale
+    typed: bool = False
 
 
 def _sniff_encoding(raw: bytes) -> str:
@@ -155,7 +157,7 @@ def read_raw(path, spec=None) -> RawTable:
             df.columns = [str(c).strip() for c in df.columns]
             df = df.reset_index(drop=True)
             df.attrs = {"source": source, "file_rows": FileRows(df.index, np.arange(2, len(df) + 2))}
-            return RawTable(df)
+            return RawTable(df, typed=True)
         if suffix not in (".csv", ".tsv", ".txt", ".xlsx", ".xls"):
             raise DataError(f"cannot read files ending in {suffix!r}; use one of "
                             ".csv, .tsv, .txt, .xlsx, .xls, .parquet, .duckdb", file=str(path))
