@@ -115,7 +115,10 @@ def _stand_in(given, accounts_cols=("segment", "annual_value", "churn_date")):
     resp = pd.DataFrame({"wave": [1, 2], "ltr": [9, 3], "trust": [5.0, 3.0], "value_for_money": [4.0, 2.0]})
     cols = {"accounts": set(accounts_cols), "contacts": {"role"}}
     return SimpleNamespace(provided=lambda t, c=None: t in given and (c is None or c in cols.get(t, {c})),
-                           responses=resp, drivers=["trust", "value_for_money"])
+                           responses=resp, drivers=["trust", "value_for_money"],
+                           has_values=lambda t, c: t == "responses" and c in resp and bool(resp[c].notna().any()),
+                           response_waves=lambda waves=None: [w for w in sorted(resp["wave"].unique())
+                                                              if not waves or w in waves])
 
 
 @pytest.mark.parametrize("given, skipped", [

@@ -36,7 +36,10 @@ def _stand_in(dropped):
                          **{d: [1.0, 2.0, 3.0] for d in cols["responses"] - {"invitation_id"}}})
     return SimpleNamespace(
         provided=lambda t, c=None: t in given and (c is None or c in cols.get(t, {c})),
-        responses=resp, drivers=sorted(cols["responses"] - {"ltr", "invitation_id"}), load_notes={})
+        responses=resp, drivers=sorted(cols["responses"] - {"ltr", "invitation_id"}), load_notes={},
+        # what coverage asks of a Programme instead of reading its frames (see Programme.has_values)
+        has_values=lambda t, c: t == "responses" and c in resp and bool(resp[c].notna().any()),
+        response_waves=lambda waves=None: [w for w in sorted(resp["wave"].unique()) if not waves or w in waves])
 
 
 @pytest.mark.parametrize("dropped", COMBOS, ids=lambda d: "-".join(d) or "all")

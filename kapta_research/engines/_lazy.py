@@ -31,7 +31,7 @@ from ._tables import describe
 
 _IDS = ("response_id", "invitation_id", "contact_id", "account_id")
 _NUMBERS = ("ltr", *DRIVERS)
-_P = 1_000_000_007   # content hash: per-column sums of hashes modulo a prime (no overflow below 9e9 rows)
+_P = 1_000_000_007   # content hash: sums of row hashes modulo a prime
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:
@@ -362,6 +362,16 @@ def _consistency(v, tables, src, provided) -> list:
     return out
 
 
+def _hash64(x):
+    """``hash(x) mod P`` as int64 on every engine.
+
+    Spark's HASH is a 32-bit int and DuckDB's an unsigned 64-bit one, but Ibis types both int64 and
+    drops a cast to int64, so products overflowed on Spark (ANSI mode).  The remainder (|r| < P < 2^31)
+    fits an int32, and a cast from int32 to int64 is kept.
+    """
+    return (x.hash() % _P).cast("int32").cast("int64")
+
+
 def content_hash(t) -> str:
     """SHA-256 of the table's rows, computed in the engine and independent of their order.
 
@@ -371,10 +381,10 @@ def content_hash(t) -> str:
     """
     row = None
     for i, c in enumerate(t.columns):
-        h = ((t[c].hash() % _P) + _P) % _P
+        h = (_hash64(t[c]) + _P) % _P
         term = h * (2 * i + 3)
         row = term if row is None else (row + term) % _P
-    rh = ((row.hash() % _P) + _P) % _P
+    rh = (_hash64(row) + _P) % _P
     res = t.aggregate(_rows=t.count(), _h=rh.sum(), _h2=(rh * rh % _P).sum()).execute().iloc[0]
     digest = hashlib.sha256()
     digest.update(",".join(map(str, t.columns)).encode())
