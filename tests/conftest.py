@@ -46,6 +46,28 @@ def plain_respondents(sample):
     return r
 
 
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One local Spark session for the whole test run (``local[1]``, 2 shuffle partitions, UI off, UTC).
+
+    Skips where PySpark is not installed; tests using it carry ``@pytest.mark.spark``
+    (deselect with ``-m "not spark"``).
+    """
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    session = (SparkSession.builder.master("local[1]").appName("kapta-research-tests")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.warehouse.dir", str(warehouse))
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
 @pytest.fixture
 def programme_copy(tmp_path):
     """A writable copy of ``data/sample`` in ``tmp_path`` (edit this, never the original)."""
@@ -94,3 +116,26 @@ FILE_SECONDS = {
 def pytest_collection_modifyitems(config, items):
     """Run the longest files first (stable sort: tests keep their order within a file)."""
     items.sort(key=lambda item: -FILE_SECONDS.get(item.nodeid.split("::", 1)[0], 0))
+
+
+#: test time per marker, summed over setup, call and teardown (reports reach the controlling process
+#: under pytest-xdist too); printed at the end of every run so CI's log shows what the Spark tests cost
+_MARKED_SECONDS: dict = {}
+_SUMMARY_MARKERS = ("spark", "slow", "study")
+
+
+def pytest_runtest_logreport(report):
+    for mark in _SUMMARY_MARKERS:
+        if mark in report.keywords:
+            n, seconds = _MARKED_SECONDS.get(mark, (0, 0.0))
+            _MARKED_SECONDS[mark] = (n + (report.when == "call"), seconds + report.duration)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MARKED_SECONDS:
+        return
+    terminalreporter.section("time by marker (setup + call + teardown, summed over workers)")
+    for mark in _SUMMARY_MARKERS:
+        if mark in _MARKED_SECONDS:
+            n, seconds = _MARKED_SECONDS[mark]
+            terminalreporter.write_line(f"{mark:>6}: {n} tests, {seconds:.1f} s")

@@ -249,28 +249,10 @@ def test_transition_drivers_on_an_engine_table_check_their_input(con, resp):
 # Spark (short: the queries are the DuckDB ones above, run by Spark's GROUP BY)
 # ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def spark_session(tmp_path_factory):
-    """A local Spark session as in tests/test_engines_spark.py (the same one if that file runs too)."""
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-    warehouse = tmp_path_factory.mktemp("spark-warehouse-drivers")
-    session = (SparkSession.builder.master("local[1]").appName("kapta-research-tests")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.warehouse.dir", str(warehouse))
-               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-               .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
 @pytest.fixture(scope="module")
-def sdf(spark_session, resp):
+def sdf(spark, resp):
     cols = ["account_id", "ltr", *ALL]
-    return spark_session.createDataFrame(resp[cols])
+    return spark.createDataFrame(resp[cols])
 
 
 @pytest.mark.spark
