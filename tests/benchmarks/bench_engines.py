@@ -27,13 +27,13 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _proc import peak_mb, spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 N_ACCOUNTS, N_SEGMENTS, P = 200_000, 1_000, 8
@@ -62,23 +62,6 @@ def generate(folder: Path, n_rows: int, *, parts: int = 10, seed: int = 20261202
             v = np.clip(np.rint(4 + 0.3 * (latent - 7) + rng.normal(0, 1.2, n)), 1, 7)
             cols[d] = pa.array(v, mask=rng.random(n) < 0.01)
         pq.write_table(pa.table(cols), folder / f"part-{k:02d}.parquet", row_group_size=1_000_000)
-
-
-def _peak_mb() -> float:
-    """Peak resident memory of this process's address space (MB).
-
-    ``VmHWM`` from /proc (Linux), not ``ru_maxrss``: getrusage's maximum is kept
-    across ``execve`` and starts from the forking parent's size, so a case spawned
-    by the benchmark after it generated 100 M rows reported the parent's ~1 GB.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_case(case: str, folder: str, out: str) -> None:
@@ -123,18 +106,12 @@ def run_case(case: str, folder: str, out: str) -> None:
     seconds = time.perf_counter() - t0
     with open(out, "wb") as fh:
         pickle.dump(res, fh)
-    print(json.dumps({"case": case, "seconds": seconds, "peak_mb": _peak_mb()}))
+    print(json.dumps({"case": case, "seconds": seconds, "peak_mb": peak_mb()}))
 
 
 def _spawn(case: str, folder: Path, tmp: Path) -> dict:
-    out = tmp / f"{case}-{folder.name}.pkl"
-    proc = subprocess.run([sys.executable, __file__, "--case", case, str(folder), str(out)],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode:
-        raise SystemExit(f"{case} failed:\n{proc.stderr[-3000:]}")
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
-    with open(out, "rb") as fh:
-        info["result"] = pickle.load(fh)
+    info, result = spawn(__file__, case, folder, tmp / f"{case}-{folder.name}.pkl")
+    info["result"] = result
     return info
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _proc import peak_mb, spawn
 
 ROOT = Path(__file__).resolve().parents[2]
 N_ACCOUNTS = 200_000
@@ -59,14 +60,6 @@ def generate(folder: Path, n_rows: int, *, parts: int = 10, seed: int = 20261202
         pq.write_table(pa.table(cols), folder / "responses" / f"part-{k:02d}.parquet", row_group_size=1_000_000)
 
 
-def _peak_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run_case(case: str, folder: str, out: str) -> None:
     sys.path.insert(0, str(ROOT))
     import kapta_research as kr
@@ -88,18 +81,12 @@ def run_case(case: str, folder: str, out: str) -> None:
     seconds = time.perf_counter() - t0
     with open(out, "wb") as fh:
         pickle.dump({"tables": res, "in_engine": programme.in_engine}, fh)
-    print(json.dumps({"case": case, "seconds": seconds, "peak_mb": _peak_mb()}))
+    print(json.dumps({"case": case, "seconds": seconds, "peak_mb": peak_mb()}))
 
 
 def _spawn(case: str, folder: Path, tmp: Path) -> dict:
-    out = tmp / f"{case}.pkl"
-    proc = subprocess.run([sys.executable, __file__, "--case", case, str(folder), str(out)],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode:
-        raise SystemExit(f"{case} failed:\n{proc.stderr[-3000:]}")
-    info = json.loads(proc.stdout.strip().splitlines()[-1])
-    with open(out, "rb") as fh:
-        info.update(pickle.load(fh))
+    info, result = spawn(__file__, case, folder, tmp / f"{case}.pkl")
+    info.update(result)
     return info
 
 
