@@ -287,10 +287,10 @@ def _text_codes(prep: _Prepared) -> np.ndarray:
     return _nps_sums.rank_labels(prep.cluster_labels)[prep.codes]
 
 
-def _check_engine_params(func: str, *, outcome, cluster, drivers, n_boot: int) -> None:
+def _check_engine_params(func: str, *, outcome, cluster, drivers, n_boot: int, weights=None) -> None:
     """Parameter checks of a drivers analysis on an engine table (the in-memory path runs
     :func:`_prepare`); the respondent bootstrap needs the rows."""
-    for name, col in (("outcome", outcome), ("cluster", cluster)):
+    for name, col in (("outcome", outcome), ("weights", weights), ("cluster", cluster)):
         if col is not None and not isinstance(col, str):
             raise ParameterError(f"The '{name}' parameter of {func} must be a column name (str)"
                                  f"{'' if name == 'outcome' else ' or None'}. Got {col!r} instead.")

@@ -10,8 +10,8 @@ from .._validation import check_choice, source_of
 from ..errors import DataError, ParameterError
 from ..stats import resample
 from ._prepare import (MAX_LMG_DRIVERS, METHODS, _DOMINANCE_LABEL, _boot_counts, _check_common,
-                       _check_design, _check_driver_list, _cluster_setup, _DriversResult, _prepare,
-                       _Prepared, _raise_if_no_replicates, _rank_ci, _rank_desc)
+                       _check_design, _check_driver_list, _check_engine_params, _cluster_setup,
+                       _DriversResult, _prepare, _Prepared, _raise_if_no_replicates, _rank_ci, _rank_desc)
 
 __all__ = ["relative_importance", "ImportanceResult"]
 
@@ -105,16 +105,7 @@ def _importance_on_engine(data, *, func: str, outcome: str, drivers, weights, cl
     (:func:`kapta_research.engines.cross_products`), the rows never leave it."""
     from ..engines import cross_products
     from ._prepare import check_design_summary
-    for name, col in (("outcome", outcome), ("weights", weights), ("cluster", cluster)):
-        if col is not None and not isinstance(col, str):
-            raise ParameterError(f"The '{name}' parameter of {func} must be a column name (str)"
-                                 f"{'' if name == 'outcome' else ' or None'}. Got {col!r} instead.")
-    if outcome in drivers:
-        raise ParameterError(f"The 'outcome' parameter of {func} must not also be a driver. "
-                             f"Got {outcome!r} instead.")
-    if n_boot > 0 and cluster is None:
-        raise ParameterError(f"{func}: the bootstrap of respondents needs the rows; on an engine table give "
-                             "cluster= (the account bootstrap runs on per-account cross-products) or n_boot=0.")
+    _check_engine_params(func, outcome=outcome, cluster=cluster, drivers=drivers, n_boot=n_boot, weights=weights)
     cp = cross_products(data, outcome=outcome, drivers=drivers, cluster=cluster, weights=weights, func=func)
     src = cp.source
     if cp.n_positive == 0:
