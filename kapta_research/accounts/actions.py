@@ -21,7 +21,7 @@ import pandas as pd
 from .._validation import check_int, check_number
 from ..churn.features import _active_accounts, _as_timestamp, _check_programme, _provided, snapshot_features
 from ..errors import ParameterError
-from ..operations.cadence import _account_table as _voc_account_table
+from ..operations.cadence import account_cadence
 from ..rules import (DETRACTOR_MAX, FOLLOWUP_WINDOW, PASSIVE_MAX, VOC_TARGET_DAYS, category_codes, followed_up_within,
                      nps_from_counts)
 
@@ -168,8 +168,8 @@ def _voc_overdue(programme, as_of, info, overdue_days, notes) -> pd.DataFrame:
         return pd.DataFrame(columns=[c for c in cols if c in info or c in cols[5:]])
     # the cadence definitions of operations (interviews up to the end of as_of, days as elapsed time)
     lower = min(VOC_TARGET_DAYS[0], float(overdue_days))
-    table = _voc_account_table(programme, target_days=(lower, float(overdue_days)), as_of=as_of,
-                               func="action_lists")
+    table = account_cadence(programme, target_days=(lower, float(overdue_days)), as_of=as_of,
+                            func="action_lists")
     table = table[table["status"].isin(["overdue", "never interviewed"])]
     out = info.merge(table[["account_id", "last_interview", "days_since_last", "status"]], on="account_id",
                      how="inner").rename(columns={"days_since_last": "days_since_voc"})

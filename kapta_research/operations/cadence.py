@@ -96,7 +96,13 @@ def _programme_start(programme) -> pd.Timestamp | None:
     return pd.Timestamp(min(firsts)).normalize() if firsts else None
 
 
-def _account_table(programme, *, target_days, as_of, func) -> pd.DataFrame:
+def account_cadence(programme, *, target_days, as_of, func) -> pd.DataFrame:
+    """One row per active account on ``as_of``: interviews so far, last interview, days since, due date, status.
+
+    The cadence definitions of the module docstring, shared by :func:`voc_cadence`,
+    :func:`voc_overdue` and the account managers' action lists
+    (:func:`kapta_research.accounts.action_lists`).  ``target_days`` is checked by the caller.
+    """
     lower, upper = target_days
     voc = programme.voc_interviews
     if not programme.provided("voc_interviews"):
@@ -191,7 +197,7 @@ def voc_overdue(programme, *, as_of, target_days=VOC_TARGET_DAYS) -> pd.DataFram
     func = "voc_overdue"
     as_of = as_timestamp(as_of, name="as_of", func=func)
     target_days = _targets(target_days, func)
-    return _overdue(programme, _account_table(programme, target_days=target_days, as_of=as_of, func=func))
+    return _overdue(programme, account_cadence(programme, target_days=target_days, as_of=as_of, func=func))
 
 
 def voc_cadence(programme, *, target_days=VOC_TARGET_DAYS, as_of, by="segment", confidence=0.95,
@@ -237,7 +243,7 @@ def voc_cadence(programme, *, target_days=VOC_TARGET_DAYS, as_of, by="segment", 
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if not programme.provided("accounts"):
         by = []
-    accounts = _account_table(programme, target_days=target_days, as_of=as_of, func=func)
+    accounts = account_cadence(programme, target_days=target_days, as_of=as_of, func=func)
     if len(accounts) == 0:
         raise DataError("the VOC cadence found no active account on the as_of date", column="account_id")
     parts = [shares_by(accounts, y="within_cadence", by=[], cluster=None, confidence=confidence,
