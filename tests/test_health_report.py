@@ -65,19 +65,20 @@ def test_significance_follows_confidence():
                       "ci_low": [-0.188], "ci_high": [-0.012], "p_value": [0.03], "p_holm": [0.03]})
     at95 = health_findings(s, c, confidence=0.95)
     at99 = health_findings(s, c, confidence=0.99)
-    assert "Learned weights rank churners better than your health score by 10 percentage points" in at95[2]
-    assert at95[2].endswith("p = 0.03; p = 0.03 after Holm's adjustment for 1 comparison): a significant difference.")
-    assert at99[2].endswith("a difference the data cannot confirm.")
+    assert "Learned weights rank churners better than your health score by 10 percentage points" in at95[1]
+    assert at95[1].endswith("p = 0.03; p = 0.03 after Holm's adjustment for 1 comparison): a significant difference.")
+    assert at99[1].endswith("a difference the data cannot confirm.")
     # significance is read from the Holm-adjusted p, not the raw one
-    holm = health_findings(s, c.assign(p_holm=[0.09]), confidence=0.95)[2]
+    holm = health_findings(s, c.assign(p_holm=[0.09]), confidence=0.95)[1]
     assert holm.endswith("p = 0.03; p = 0.09 after Holm's adjustment for 1 comparison): a difference the data "
                          "cannot confirm.")
     with pytest.raises(ParameterError, match="no 'p_holm' column"):
         health_findings(s, c.drop(columns="p_holm"))
-    assert at95[1] == "Your health score predicts churn better than chance: its interval lies above 50 %."
+    assert at95[0].endswith("40 of which churned. It predicts churn better than chance: its interval lies above "
+                            "50 %.")
     wide = s.assign(auc_ci_low=[0.45, 0.62])
     assert "cannot be shown to predict churn better than chance here: its 95 % CI includes 50 %" in \
-        health_findings(wide)[1]
+        health_findings(wide)[0]
 
 
 def test_too_few_events_say_so():

@@ -57,11 +57,10 @@ def _auc_sentence(s: pd.DataFrame, reference: str, confidence: float, horizon_da
 
 
 def _verdict(s: pd.DataFrame, reference: str, confidence: float) -> str:
-    r = s.loc[reference]
-    label = health_score_label(reference)
-    if r["auc_ci_low"] > 0.5:
-        return f"{_cap(label)} predicts churn better than chance: its interval lies above 50 %."
-    return (f"{_cap(label)} cannot be shown to predict churn better than chance here: its {_conf(confidence)} "
+    """Whether the reference score beats chance (its AUC interval above 50 %); ends the AUC sentence."""
+    if s.loc[reference, "auc_ci_low"] > 0.5:
+        return "It predicts churn better than chance: its interval lies above 50 %."
+    return (f"It cannot be shown to predict churn better than chance here: its {_conf(confidence)} "
             f"includes 50 %.")
 
 
@@ -149,7 +148,7 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
     >>> health_findings(s)[0]  # doctest: +NORMALIZE_WHITESPACE
     'Your health score ranks accounts that churned within 365 days above those that stayed 61 % of the time
      (95 % CI 54–68 %); learned weights 72 % (64–80 %). 50 % is chance; n = 247 accounts in the test period,
-     36 of which churned.'
+     36 of which churned. It predicts churn better than chance: its interval lies above 50 %.'
     """
     alpha = significance_level(confidence)
     s = summary.set_index("score")
@@ -160,7 +159,7 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
         return [f"Only {int(r['n_events'])} accounts churned within {horizon_days} days of the test snapshot "
                 f"(n = {_n(r['n'])}): too few to tell whether any health score predicts churn. Collect more "
                 "history before trusting a health score."]
-    out = [_auc_sentence(s, reference, confidence, horizon_days), _verdict(s, reference, confidence)]
+    out = [_auc_sentence(s, reference, confidence, horizon_days) + " " + _verdict(s, reference, confidence)]
     if comparisons is not None and len(comparisons):
         c = comparisons
         if "p_holm" not in c:
