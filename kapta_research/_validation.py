@@ -189,6 +189,20 @@ def check_dataframe(data, *, func: str, name: str = "data") -> pd.DataFrame:
     return data
 
 
+def joined_column_hint(missing, available) -> str:
+    """A hint for missing columns that live in the accounts or contacts table (e.g. ``segment``
+    asked of the responses alone), or ``""``.  Only for rows that name their account (``account_id``):
+    another table (a result passed on, say) lacks ``segment`` for other reasons."""
+    from .schema import RESPONDENT_JOINS
+    cols = [c for c in missing if c not in available and any(c in j for j in RESPONDENT_JOINS.values())]
+    if not cols or "account_id" not in available:
+        return ""
+    tables = [t for t, j in RESPONDENT_JOINS.items() if any(c in j for c in cols)]
+    return (f" {', '.join(map(repr, cols))} {'is' if len(cols) == 1 else 'are'} a column of the "
+            f"{' and '.join(tables)} table{'s' if len(tables) > 1 else ''}: join it to the responses, or take "
+            "Programme.respondents() (respondents(engine=True) for responses kept in an engine).")
+
+
 def check_columns(data: pd.DataFrame, columns: Iterable[str], *, func: str, name: str = "column") -> list[str]:
     """Check that every name in ``columns`` is a column of ``data``."""
     columns = [columns] if isinstance(columns, str) else list(columns)
@@ -201,6 +215,7 @@ def check_columns(data: pd.DataFrame, columns: Iterable[str], *, func: str, name
         available = ", ".join(map(str, data.columns))
         hints = [h for m in missing for h in difflib.get_close_matches(m, list(map(str, data.columns)), n=1)]
         hint = f" Did you mean {', '.join(repr(h) for h in hints)}?" if hints else ""
+        hint += joined_column_hint(missing, data.columns)
         src = source_of(data)
         origin = f" (data read from {src})" if src != "<DataFrame>" else ""
         # The column is missing from what the caller passed, not from the file: no file= prefix.

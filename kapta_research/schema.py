@@ -52,6 +52,10 @@ DRIVER_SCALE: tuple[int, int] = (1, 7)
 #: Likelihood-to-recommend scale.
 LTR_SCALE: tuple[int, int] = (0, 10)
 
+#: Columns :meth:`kapta_research.io.Programme.respondents` joins onto each response, by table.
+RESPONDENT_JOINS: dict[str, tuple[str, ...]] = {"accounts": ("segment", "region", "industry", "annual_value"),
+                                                "contacts": ("role",)}
+
 #: Columns of each table, in canonical order; ``required`` must be present.
 TABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "accounts": {

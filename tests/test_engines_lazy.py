@@ -359,3 +359,59 @@ def test_scope_of_undated_responses_and_time_zone_aware_dates(tmp_path, sample):
     undated = _write(tmp_path / "undated", sample, responses=sample.responses.drop(columns="responded_at"))
     p = kr.load_programme(undated)
     assert "(undated)" in kr.report.scope_lines(p, p.respondents(engine=True), {})[1]
+
+
+def test_engine_bookkeeping_lives_only_as_long_as_its_tables(lake):
+    """Where a table came from and which ids need cleaning are kept per table, not for the whole session."""
+    import gc
+
+    from kapta_research.engines import _tables
+    prog = kr.load_programme(lake)
+    assert prog.in_engine
+    t = prog.respondents(engine=True)
+    assert "responses.parquet" in _tables.describe(t)
+    n_sources, n_untrimmed = len(_tables._SOURCES), len(_lazy._UNTRIMMED)
+    assert n_untrimmed >= 1
+    del prog, t
+    gc.collect()
+    assert len(_tables._SOURCES) < n_sources and len(_lazy._UNTRIMMED) < n_untrimmed
+
+
+def test_empty_responses_are_a_checked_error_on_every_path(tmp_path, sample):
+    """An empty responses table: the loader says so (not 'followups: responses not found'), and nps on an
+    empty engine table raises the DataFrame path's error instead of a row of missing values."""
+    import ibis
+    empty = sample.responses.iloc[:0]
+    folder = _write(tmp_path / "lake", sample, responses=empty)
+    for lazy in (True, False):
+        with pytest.raises(ProgrammeError, match=r"responses\.parquet.*the responses table has no rows"):
+            kr.load_programme(folder, lazy=lazy)
+    with pytest.raises(ProgrammeError, match=r"empty\.parquet \(duckdb [\d.]+\): the responses table has no rows"):
+        kr.load_programme(_single(tmp_path, empty))
+    t = ibis.read_parquet(str(folder / "responses.parquet"))
+    for kw in (dict(), dict(cluster="account_id"), dict(by="wave", cluster="account_id", method="bootstrap",
+                                                        n_boot=100, random_state=0)):
+        with pytest.raises(DataError, match=r"responses\.parquet \(duckdb [\d.]+\): nps needs at least one row; "
+                                            r"the data are empty"):
+            kr.nps.nps(t, **kw)
+
+
+def _single(tmp_path, frame):
+    path = tmp_path / "empty.parquet"
+    frame = frame.copy()
+    frame.attrs = {}
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def test_errors_on_an_ibis_parquet_table_name_its_files_and_where_segment_lives(lake, sample):
+    import ibis
+    t = ibis.read_parquet(str(lake / "responses.parquet"))
+    with pytest.raises(DataError, match=r"file .*lake/responses\.parquet \(duckdb [\d.]+\), column 'segment': nps: "
+                                        r"no column 'segment' in the table\. 'segment' is a column of the accounts "
+                                        r"table: join it to the responses, or take Programme\.respondents\(\)"):
+        kr.nps.nps(t, by="segment", cluster="account_id")
+    # the DataFrame path words it the same way
+    with pytest.raises(DataError, match=r"no column named 'role' in the data.* 'role' is a column of the contacts "
+                                        r"table: join it"):
+        kr.nps.nps(sample.responses, by="role")

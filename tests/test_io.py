@@ -376,6 +376,18 @@ def test_duckdb_reads_identically(tmp_path, reference):
         "database: programme2.duckdb\ntables:\n" + "".join(
             f"  {t}: {{table: {'survey_responses' if t == 'responses' else t}}}\n" for t in TABLES))
     assert_same_programme(reference, load_programme(tmp_path))
+    # a folder holding only the database, and a config naming the database but no tables: its tables of
+    # the canonical names are read (as the README says), not "no responses table"
+    for i, config in enumerate(("", "name: in a database\ndatabase: programme3.duckdb\n")):
+        folder = tmp_path / f"folder{i}"
+        folder.mkdir()
+        shutil.copy(tmp_path / "programme.duckdb", folder / "programme3.duckdb")
+        if config:
+            (folder / "programme.yaml").write_text(config)
+        prog = load_programme(folder)
+        assert prog.sources["responses"].startswith(str(folder / "programme3.duckdb[responses]"))
+        assert prog.in_engine
+        assert_same_programme(reference, prog)
 
 
 QUALTRICS = {"response_id": "Response ID", "account_id": "Account ID", "wave": "Wave",

@@ -21,6 +21,7 @@ spreadsheet rows).  :func:`load_rows` reads the rows when a study needs them
 from __future__ import annotations
 
 import hashlib
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -42,8 +43,8 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 #: table op -> the id columns that need cleaning (whitespace around an id, a blank id, or a text the
 #: loader reads as missing), found by :func:`defer_reason`'s one pass; cleaning 10 M ids in every later
-#: query would cost ~1 s each
-_UNTRIMMED: dict = {}
+#: query would cost ~1 s each.  Weak keys, as ``_tables._SOURCES``: an entry lives as long as its table
+_UNTRIMMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 #: what ``str.strip`` removes (``str.isspace``), as a regular-expression class for the engine
 _WS = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 #: texts the loader reads as missing in a typed table (:func:`kapta_research.io.read._strings`)
@@ -240,6 +241,9 @@ def check_responses(t, tables: dict, *, scales: dict | None = None, provided=fro
     aggs.update(_rows=v.count(), _ids=v.response_id.hash().nunique(where=named), _idn=v.response_id.count(),
                 _ltr_n=v.ltr.count(), _ltr_max=v.ltr.max(), _ltr_min=v.ltr.min())
     found = v.aggregate(**aggs).execute().iloc[0]
+    if not found["_rows"]:
+        from ..io.validate import empty_table_problem
+        problems.append(empty_table_problem("responses", src))
     for k, (cond, col, msg) in conds.items():
         if found[k]:
             shown = "_wave_raw" if col == "wave" else col

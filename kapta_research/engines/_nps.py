@@ -15,9 +15,10 @@ def require_columns(t, columns, *, func: str) -> None:
     """DataError naming the engine table when a required column is missing."""
     missing = [c for c in columns if c not in t.columns]
     if missing:
-        raise DataError(f"{func}: no column {', '.join(map(repr, missing))} in the table. "
-                        f"Available columns: {', '.join(t.columns)}.", file=describe(t),
-                        column=missing[0])
+        from .._validation import joined_column_hint
+        raise DataError(f"{func}: no column {', '.join(map(repr, missing))} in the table."
+                        f"{joined_column_hint(missing, t.columns)} Available columns: {', '.join(t.columns)}.",
+                        file=describe(t), column=missing[0])
 
 
 def _bad_values(t, cond, column):
@@ -98,8 +99,10 @@ def _row_sums(t, y, w, keys):
     return a.mutate(**extra)
 
 
-def _raise_found(t, found, *, y, w, outcome, weights, cluster):
+def _raise_found(t, found, *, y, w, outcome, weights, cluster, func):
     """DataError for the first failed check (the counts came with the sums; examples only now)."""
+    if not found["rows"]:   # as check_dataframe on a DataFrame
+        raise DataError(f"{func} needs at least one row; the data are empty.", file=describe(t))
     if found.get("bad_y", 0):
         raise DataError("values must be between 0 and 10 and whole numbers", file=describe(t),
                         column=outcome, values=_bad_values(t, _bad_scores(y), outcome))
@@ -121,10 +124,10 @@ def nps_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
     t, y, w = _inputs(data, outcome=outcome, by=by, weights=weights, cluster=cluster, method=method, func=func)
     keys = [t[b] for b in by] + ([t[cluster].cast("string").name("_g")] if cluster else [])
     res = _row_sums(t, y, w, keys).execute()
-    found = {"bad_y": res["bad_y"].fillna(0).sum(),
+    found = {"rows": res["_rows"].fillna(0).sum(), "bad_y": res["bad_y"].fillna(0).sum(),
              "bad_w": res["bad_w"].fillna(0).sum() if w is not None else 0,
              "no_g": int(res["_g"].isna().sum()) if cluster else 0}
-    _raise_found(t, found, y=y, w=w, outcome=outcome, weights=weights, cluster=cluster)
+    _raise_found(t, found, y=y, w=w, outcome=outcome, weights=weights, cluster=cluster, func=func)
     return _finish(res, by=by, clustered=cluster is not None, weighted=weights is not None)
 
 
@@ -154,7 +157,8 @@ def nps_group_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
     weighted = w is not None
     if cluster is None:
         res = _row_sums(t, y, w, [t[b] for b in by]).execute()
-        found = {"bad_y": res["bad_y"].fillna(0).sum(), "bad_w": res["bad_w"].fillna(0).sum() if weighted else 0}
+        found = {"rows": res["_rows"].fillna(0).sum(), "bad_y": res["bad_y"].fillna(0).sum(),
+                 "bad_w": res["bad_w"].fillna(0).sum() if weighted else 0}
     else:
         a = _row_sums(t, y, w, [t[b] for b in by] + [t[cluster].cast("string").name("_g")])
         kk = a.k_det + a.k_pas + a.k_pro
@@ -169,7 +173,7 @@ def nps_group_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
             dc = a.k_pro - a.k_det
             cols.update(_sdd=dc * dc, _sdw=dc * kk, _sww=kk * kk)
         a = a.mutate(**cols)
-        aggs = {c: a[c].sum() for c in ("n_missing", "bad_y", *_nps_sums.K_COLS)}
+        aggs = {c: a[c].sum() for c in ("_rows", "n_missing", "bad_y", *_nps_sums.K_COLS)}
         if weighted:
             aggs.update({c: a[c].sum() for c in (*_nps_sums.S_COLS, *_nps_sums.Q_COLS, "bad_w")})
             aggs.update(w_min=a.w_min.min(), w_max=a.w_max.max(), uu=a._uu.sum(), ww=a._ww.sum())
@@ -178,9 +182,9 @@ def nps_group_sums(data, *, outcome, by, weights, cluster, method, func="nps"):
         scored = (a.k_det + a.k_pas + a.k_pro) > 0
         aggs.update(n_clusters=a.count(where=scored), no_g=a.count(where=a._g.isnull()))
         res = (a.group_by([a[b] for b in by]).aggregate(**aggs) if by else a.aggregate(**aggs)).execute()
-        found = {"bad_y": res["bad_y"].fillna(0).sum(), "bad_w": res["bad_w"].fillna(0).sum() if weighted else 0,
-                 "no_g": res["no_g"].fillna(0).sum()}
-    _raise_found(t, found, y=y, w=w, outcome=outcome, weights=weights, cluster=cluster)
+        found = {"rows": res["_rows"].fillna(0).sum(), "bad_y": res["bad_y"].fillna(0).sum(),
+                 "bad_w": res["bad_w"].fillna(0).sum() if weighted else 0, "no_g": res["no_g"].fillna(0).sum()}
+    _raise_found(t, found, y=y, w=w, outcome=outcome, weights=weights, cluster=cluster, func=func)
     keys, res = _ordered_groups(res.reset_index(drop=True), by)
     g = {c: res[c].fillna(0).to_numpy(np.int64) for c in ("n_missing", *_nps_sums.K_COLS)}
     n = g["k_det"] + g["k_pas"] + g["k_pro"]

@@ -13,8 +13,9 @@ from ..errors import DataError, ParameterError
 ENGINE_SCHEMES = ("spark:",)
 _SPARK_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
                "spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false"}
-# where each engine table came from (for error messages): op -> "file lake/*.parquet (DuckDB)"
-_SOURCES: dict = {}
+#: where each engine table came from (for error messages): op -> "lake/*.parquet (duckdb 2.0.0)".  Weak
+#: keys: an entry goes when no expression holds its table any more (Ibis operations are hashable by value)
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -208,7 +209,6 @@ def to_ibis(data):
         data.createOrReplaceTempView(name)
         t = con.table(name)
         _SOURCES[t.op()] = f"Spark DataFrame ({engine_version(con)})"
-        weakref.finalize(t, _SOURCES.pop, t.op(), None)
         return t
     raise ParameterError(f"Expected an Ibis table or a Spark DataFrame. Got {type(data).__name__} instead.")
 
@@ -222,4 +222,20 @@ def describe(t) -> str:
         name = t.get_name()
     except Exception:  # an expression, not a named table
         name = "an engine expression"
+    if name.startswith("ibis_read_"):   # ibis.read_parquet / read_csv: name the files, not Ibis's view
+        name = _read_files(t, name) or name
     return f"{name} ({engine_version(t)})"
+
+
+def _read_files(t, view: str) -> str:
+    """The file(s) a DuckDB view made by ``ibis.read_parquet`` (or ``read_csv``) reads, or ``""``."""
+    import re
+    try:
+        con = _ibis().get_backend(t)
+        if getattr(con, "name", "") != "duckdb":
+            return ""
+        rows = con.raw_sql("select sql from duckdb_views() where view_name = ?", parameters=[view]).fetchall()
+    except Exception:  # another backend or an older DuckDB: keep the view's name
+        return ""
+    files = re.findall(r"'((?:[^']|'')*)'", rows[0][0].split(" AS ", 1)[-1]) if rows else []
+    return ", ".join(f.replace("''", "'") for f in files)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .._validation import FileRows, file_rows_of
 from ..errors import DataError
-from ..schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, TABLES
+from ..schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, RESPONDENT_JOINS, TABLES
 from . import link
 from .config import CONFIG_NAMES, TableSpec, load_config
 from .mapping import apply_spec, name_export_columns
@@ -296,34 +296,18 @@ class Programme:
         out = self.responses.copy()
         file_rows = file_rows_of(self.responses)
         out["__file_row"] = file_rows if file_rows is not None else np.nan
-        acc_cols = [c for c in ("segment", "region", "industry", "annual_value") if c in self.accounts]
+        acc_cols = [c for c in RESPONDENT_JOINS["accounts"] if c in self.accounts]
         out = out.merge(self.accounts[["account_id", *acc_cols]], on="account_id", how="left")
         if len(self.contacts) and "role" in self.contacts and "contact_id" in out:
             out = out.merge(self.contacts[["contact_id", "role"]], on="contact_id", how="left")
         out.attrs["source"] = self.sources.get("responses", "<responses>")
         if waves:
-            from ..errors import ParameterError
-            known = sorted(int(w) for w in out["wave"].unique())
-            unknown = [w for w in waves if w not in known]
-            if unknown:
-                raise ParameterError(f"The 'waves' parameter names waves {unknown} that have no responses. "
-                                     f"Waves in the data: {known}.")
+            _check_waves(waves, sorted(int(w) for w in out["wave"].unique()))
             out = out[out["wave"].isin(list(waves))].reset_index(drop=True)
-            out.attrs["source"] = self.sources.get("responses", "<responses>")
-        from ..errors import ParameterError
-        where = {k: v for k, v in (where or {}).items() if v}
-        missing = [c for c in [*require, *where] if c not in out.columns]
-        if missing:
-            raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
-                                 f"{self.location}. Available: {', '.join(map(str, out.columns))}.")
+        where = _check_columns(self.location, require, where, out.columns)
         for col, keep in where.items():
-            keep = [keep] if isinstance(keep, str) else list(keep)
-            known = set(out[col].dropna().astype(str))
-            unknown = [k for k in keep if str(k) not in known]
-            if unknown:
-                raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {self.location}. "
-                                     f"Known: {', '.join(sorted(known))}.")
-            out = out[out[col].astype(str).isin([str(k) for k in keep])].reset_index(drop=True)
+            keep = _check_where_values(self.location, col, keep, out[col].dropna().astype(str))
+            out = out[out[col].astype(str).isin(keep)].reset_index(drop=True)
         # keep spreadsheet row numbers so that errors on this frame point at the file's rows
         rows = out.pop("__file_row")
         out.attrs = {"source": self.sources.get("responses", "<responses>")}
@@ -333,15 +317,46 @@ class Programme:
 
 
 
+def _check_waves(waves, known) -> None:
+    """The ``waves`` filter of :meth:`Programme.respondents` names only waves with responses."""
+    from ..errors import ParameterError
+    unknown = [w for w in waves if w not in known]
+    if unknown:
+        raise ParameterError(f"The 'waves' parameter names waves {unknown} that have no responses. "
+                             f"Waves in the data: {list(known)}.")
+
+
+def _check_columns(location, require, where, columns) -> dict:
+    """The non-empty ``where`` filters, once every required or filtered column is among ``columns``."""
+    from ..errors import ParameterError
+    where = {k: v for k, v in (where or {}).items() if v}
+    missing = [c for c in [*require, *where] if c not in columns]
+    if missing:
+        raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
+                             f"{location}. Available: {', '.join(map(str, columns))}.")
+    return where
+
+
+def _check_where_values(location, col, keep, present) -> list[str]:
+    """The ``where`` values for ``col`` as text, once each is among the values ``present`` in the data."""
+    from ..errors import ParameterError
+    keep = [keep] if isinstance(keep, str) else list(keep)
+    known = set(present)
+    unknown = [k for k in keep if str(k) not in known]
+    if unknown:
+        raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {location}. "
+                             f"Known: {', '.join(sorted(known))}.")
+    return [str(k) for k in keep]
+
+
 
 def _engine_respondents(self, *, waves, require, where):
     """:meth:`Programme.respondents` as an Ibis expression over the responses kept in the engine."""
     import ibis
 
     from ..engines._tables import _SOURCES
-    from ..errors import ParameterError
     v = self.__dict__["_responses"].view
-    acc_cols = [c for c in ("segment", "region", "industry", "annual_value") if c in self.accounts]
+    acc_cols = [c for c in RESPONDENT_JOINS["accounts"] if c in self.accounts]
     acc = self.accounts[["account_id", *acc_cols]].drop_duplicates("account_id")
     if len(acc):
         m = ibis.memtable(pd.DataFrame({c: acc[c].to_numpy(object if c != "annual_value" else float)
@@ -354,25 +369,13 @@ def _engine_respondents(self, *, waves, require, where):
         m = ibis.memtable(pd.DataFrame({c: roles[c].to_numpy(object) for c in roles.columns}))
         out = out.left_join(m, out.contact_id == m.contact_id).drop("contact_id_right")
     if waves:
-        known = self.response_waves()
-        unknown = [w for w in waves if w not in known]
-        if unknown:
-            raise ParameterError(f"The 'waves' parameter names waves {unknown} that have no responses. "
-                                 f"Waves in the data: {known}.")
+        _check_waves(waves, self.response_waves())
         out = out.filter(out.wave.isin([int(w) for w in waves]))
-    where = {k: val for k, val in (where or {}).items() if val}
-    missing = [c for c in [*require, *where] if c not in out.columns]
-    if missing:
-        raise ParameterError(f"No column {', '.join(map(repr, missing))} in the responses or accounts of "
-                             f"{self.location}. Available: {', '.join(map(str, out.columns))}.")
+    where = _check_columns(self.location, require, where, out.columns)
     for col, keep in where.items():
-        keep = [keep] if isinstance(keep, str) else list(keep)
-        known = set(out.filter(out[col].notnull()).select(col).distinct().execute()[col].astype(str))
-        unknown = [k for k in keep if str(k) not in known]
-        if unknown:
-            raise ParameterError(f"No {col} called {', '.join(map(repr, unknown))} in {self.location}. "
-                                 f"Known: {', '.join(sorted(known))}.")
-        out = out.filter(out[col].cast("string").isin([str(k) for k in keep]))
+        present = out.filter(out[col].notnull()).select(col).distinct().execute()[col].astype(str)
+        keep = _check_where_values(self.location, col, keep, present)
+        out = out.filter(out[col].cast("string").isin(keep))
     _SOURCES[out.op()] = self.sources.get("responses", "<responses>")
     return out
 
@@ -407,6 +410,21 @@ def _find_default(folder: Path, name: str) -> Path | None:
     if (folder / name).is_dir() and any((folder / name).glob("*.parquet")):   # responses/part-*.parquet
         return folder / name
     return None
+
+def _default_specs(folder: Path, db: str | None, *, configured: bool) -> tuple[dict, str | None]:
+    """Tables of a programme whose config lists none: the folder's ``<table>.csv`` / ``.xlsx`` /
+    ``.parquet`` files, and the canonically named tables of its DuckDB database — the config's
+    ``database``, or else the folder's only ``.duckdb`` file when no responses file is there.
+    A table in both is read from the file.  Returns the specs and the database used (or None)."""
+    files = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
+    if db is None and not configured and "responses" not in files:
+        found = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".duckdb", ".db"))
+        db = found[0] if len(found) == 1 else None
+    if db is None:
+        return files, None
+    tables = _duckdb_tables(folder / db)
+    return {**{t: TableSpec(name=t, table=t) for t in TABLES if t in tables}, **files}, db
+
 
 
 def _config_path(location: Path) -> Path | None:
@@ -453,7 +471,7 @@ def _raw_tables(location: Path, *, lazy: bool = True) -> tuple[dict, dict, dict,
     db = cfg.get("database")
     specs = cfg.get("tables") or {}
     if not specs:
-        specs = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
+        specs, db = _default_specs(folder, db, configured=cfg_path is not None)
     raw, notes, dropped, problems = {}, {}, {}, []
     eng, in_engine, deferred = None, {}, {}
     engine = cfg.get("engine")

@@ -182,6 +182,11 @@ def _check_ltr_range(df, problems) -> None:
         problems.append(p)
 
 
+def empty_table_problem(name: str, source) -> DataError:
+    """A required table (the responses) that holds no row: no study can run on it."""
+    return DataError(f"the {name} table has no rows: a programme needs at least one response", file=source)
+
+
 def ltr_scale_problem(n: int, seen, source) -> DataError | None:
     """The error of :func:`_check_ltr_range` for ``n`` answers whose distinct values are ``seen``
     (``None`` when some answer exceeds 5), or None; shared with the engine-side check."""
@@ -230,6 +235,8 @@ def validate_programme(raw: dict, *, scales: dict | None = None,
                 file=src, column=missing[0]))
             out[name] = df
             continue
+        if name in REQUIRED_TABLES and len(df) == 0:
+            problems.append(empty_table_problem(name, src))
         df = df.copy()
         df.attrs = dict(raw[name].attrs)
         for c in ("account_id", "contact_id", "invitation_id", "response_id"):
