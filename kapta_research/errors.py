@@ -9,7 +9,10 @@ Row numbers
 -----------
 For data read from a file, ``rows`` are *spreadsheet row numbers*: the header
 is row 1 and the first data row is row 2, which is what Excel and LibreOffice
-show.  For a DataFrame passed in directly, ``rows`` are its index labels.
+show; a Parquet file or database table is numbered the same way (row 2 is its
+first record, as in a spreadsheet export of it).  Responses kept in an engine
+are named by ``response_id`` instead.  For a DataFrame passed in directly,
+``rows`` are its index labels.
 """
 from __future__ import annotations
 
