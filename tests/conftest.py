@@ -124,11 +124,21 @@ _MARKED_SECONDS: dict = {}
 _SUMMARY_MARKERS = ("spark", "slow", "study")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Carry the test's markers on its report (``user_properties`` reach the controller under xdist;
+    ``report.keywords`` would also match a parameter id such as ``spark``)."""
+    if not any(k == "summary_markers" for k, _ in item.user_properties):   # before the setup report is made
+        marks = sorted({m.name for m in item.iter_markers()} & set(_SUMMARY_MARKERS))
+        item.user_properties.append(("summary_markers", marks))
+    return (yield)
+
+
 def pytest_runtest_logreport(report):
-    for mark in _SUMMARY_MARKERS:
-        if mark in report.keywords:
-            n, seconds = _MARKED_SECONDS.get(mark, (0, 0.0))
-            _MARKED_SECONDS[mark] = (n + (report.when == "call"), seconds + report.duration)
+    marks = next((v for k, v in report.user_properties if k == "summary_markers"), ())
+    for mark in marks:
+        n, seconds = _MARKED_SECONDS.get(mark, (0, 0.0))
+        _MARKED_SECONDS[mark] = (n + (report.when == "call"), seconds + report.duration)
 
 
 def pytest_terminal_summary(terminalreporter):
