@@ -198,8 +198,10 @@ def joined_column_hint(missing, available) -> str:
     if not cols or "account_id" not in available:
         return ""
     tables = [t for t, j in RESPONDENT_JOINS.items() if any(c in j for c in cols)]
-    return (f" {', '.join(map(repr, cols))} {'is' if len(cols) == 1 else 'are'} a column of the "
-            f"{' and '.join(tables)} table{'s' if len(tables) > 1 else ''}: join it to the responses, or take "
+    one = len(cols) == 1
+    return (f" {', '.join(map(repr, cols))} {'is a column' if one else 'are columns'} of the "
+            f"{' and '.join(tables)} table{'s' if len(tables) > 1 else ''}: join "
+            f"{'it' if len(tables) == 1 else 'them'} to the responses, or take "
             "Programme.respondents() (respondents(engine=True) for responses kept in an engine).")
 
 

@@ -415,3 +415,29 @@ def test_errors_on_an_ibis_parquet_table_name_its_files_and_where_segment_lives(
     with pytest.raises(DataError, match=r"no column named 'role' in the data.* 'role' is a column of the contacts "
                                         r"table: join it"):
         kr.nps.nps(sample.responses, by="role")
+
+
+def test_a_source_lives_while_any_equal_table_does_and_options_are_not_files(tmp_path, sample):
+    """Review findings: two equal Ibis tables built separately share one entry, which goes with the last
+    of them; ``ibis.read_csv`` options are not named as files."""
+    import gc
+
+    import ibis
+
+    from kapta_research.engines import _tables
+    folder = _write(tmp_path / "lake", sample)
+    prog = kr.load_programme(folder / "responses.parquet")
+    r1, r2 = prog.respondents(engine=True, waves=[1]), prog.respondents(engine=True, waves=[1])
+    assert r1.op() == r2.op() and r1.op() is not r2.op()
+    del r1
+    gc.collect()
+    assert _tables.describe(r2).startswith(str(folder / "responses.parquet"))
+    csv = tmp_path / "resp.csv"
+    sample.responses.assign(ltr=11).to_csv(csv, index=False)
+    t = ibis.read_csv(str(csv), sep=",", nullstr="NA")
+    with pytest.raises(DataError, match=rf"^file {csv} \(duckdb [\d.]+\), column 'ltr': values must be between"):
+        kr.nps.nps(t)
+    # one value or several in where=, and two missing columns worded in the plural
+    assert len(prog.respondents(where={"wave": 1})) == len(prog.respondents(where={"wave": [1]})) > 0
+    with pytest.raises(DataError, match=r"'segment', 'region' are columns of the accounts table: join it"):
+        kr.nps.nps(ibis.read_parquet(str(folder / "responses.parquet")), by=["segment", "region"])

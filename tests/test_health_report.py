@@ -74,8 +74,8 @@ def test_significance_follows_confidence():
                          "cannot confirm.")
     with pytest.raises(ParameterError, match="no 'p_holm' column"):
         health_findings(s, c.drop(columns="p_holm"))
-    assert at95[0].endswith("40 of which churned. It predicts churn better than chance: its interval lies above "
-                            "50 %.")
+    assert at95[0].endswith("40 of which churned. Your health score predicts churn better than chance: its "
+                            "interval lies above 50 %.")
     wide = s.assign(auc_ci_low=[0.45, 0.62])
     assert "cannot be shown to predict churn better than chance here: its 95 % CI includes 50 %" in \
         health_findings(wide)[0]

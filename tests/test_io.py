@@ -388,6 +388,19 @@ def test_duckdb_reads_identically(tmp_path, reference):
         assert prog.sources["responses"].startswith(str(folder / "programme3.duckdb[responses]"))
         assert prog.in_engine
         assert_same_programme(reference, prog)
+    # a .db file is not taken for a DuckDB database (SQLite and Thumbs.db use the suffix); given as one, a
+    # file that is not a DuckDB database is a checked error naming it, and no extension is downloaded
+    import sqlite3
+    other = tmp_path / "other"
+    other.mkdir()
+    sqlite3.connect(other / "app.db").execute("create table responses (x)").connection.commit()
+    with pytest.raises(ProgrammeError, match="no responses table"):
+        load_programme(other)
+    with pytest.raises(DataError, match=r"app\.db: cannot open app\.db as a DuckDB database"):
+        load_programme(other / "app.db")
+    (other / "junk.duckdb").write_bytes(b"not a database")
+    with pytest.raises(DataError, match=r"junk\.duckdb: cannot open junk\.duckdb as a DuckDB database"):
+        load_programme(other)
 
 
 QUALTRICS = {"response_id": "Response ID", "account_id": "Account ID", "wave": "Wave",

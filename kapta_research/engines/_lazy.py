@@ -21,14 +21,13 @@ spreadsheet rows).  :func:`load_rows` reads the rows when a study needs them
 from __future__ import annotations
 
 import hashlib
-import weakref
 
 import numpy as np
 import pandas as pd
 
 from ..errors import MAX_SHOWN, DataError
 from ..schema import DRIVER_SCALE, DRIVERS, LTR_SCALE, TABLES
-from ._tables import describe
+from ._tables import WeakEqualMap, describe
 
 _IDS = ("response_id", "invitation_id", "contact_id", "account_id")
 _NUMBERS = ("ltr", *DRIVERS)
@@ -43,8 +42,9 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 #: table op -> the id columns that need cleaning (whitespace around an id, a blank id, or a text the
 #: loader reads as missing), found by :func:`defer_reason`'s one pass; cleaning 10 M ids in every later
-#: query would cost ~1 s each.  Weak keys, as ``_tables._SOURCES``: an entry lives as long as its table
-_UNTRIMMED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: query would cost ~1 s each.  Kept as long as an equal table lives (as ``_tables._SOURCES``); a missing
+#: entry only means every id column is cleaned
+_UNTRIMMED = WeakEqualMap()
 #: what ``str.strip`` removes (``str.isspace``), as a regular-expression class for the engine
 _WS = "[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 #: texts the loader reads as missing in a typed table (:func:`kapta_research.io.read._strings`)

@@ -136,8 +136,8 @@ class ConfigEngine:
         self.engine, self.folder, self.database, self.config = engine, folder, database, config
         self._h, self._used = hashlib.sha256(), False
         if engine == "duckdb":
-            import ibis
-            self.src, self.con = None, ibis.duckdb.connect()
+            from ._tables import duckdb_connection
+            self.src, self.con = None, duckdb_connection()
             self.db = connect(folder / database) if database else None
         else:
             self.src = connect(engine)

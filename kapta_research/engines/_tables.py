@@ -8,14 +8,58 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import DataError, ParameterError
+from ..io.read import DUCKDB_CONFIG
 
 #: ``--data`` / ``engine:`` prefixes understood besides paths: a local Spark session and Ibis URLs.
 ENGINE_SCHEMES = ("spark:",)
 _SPARK_CONF = {"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "4",
                "spark.sql.session.timeZone": "UTC", "spark.ui.showConsoleProgress": "false"}
-#: where each engine table came from (for error messages): op -> "lake/*.parquet (duckdb 2.0.0)".  Weak
-#: keys: an entry goes when no expression holds its table any more (Ibis operations are hashable by value)
-_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+class WeakEqualMap:
+    """A map from Ibis operations to values that lives only as long as the operations do.
+
+    Ibis operations compare equal by value, yet two equal ones are distinct objects (the same
+    ``respondents(engine=True)`` built twice).  A :class:`weakref.WeakKeyDictionary` keeps the
+    first key only and drops the entry when *that* object goes, while an equal table is still in
+    use; here every registered object keeps the entry alive until the last of them is collected.
+    """
+
+    def __init__(self):
+        self._buckets: dict = {}   # hash(op) -> list of [weakref to op, value]
+
+    def __setitem__(self, op, value) -> None:
+        h = hash(op)
+        bucket = self._buckets.setdefault(h, [])
+        for ref in bucket:
+            if ref[0]() is op:
+                ref[1] = value
+                return
+        bucket.append([weakref.ref(op, lambda r, h=h: self._drop(h, r)), value])
+
+    def _drop(self, h, dead) -> None:
+        bucket = [ref for ref in self._buckets.get(h, ()) if ref[0] is not dead]
+        if bucket:
+            self._buckets[h] = bucket
+        else:
+            self._buckets.pop(h, None)
+
+    def get(self, op, default=None):
+        for ref, value in self._buckets.get(hash(op), ()):
+            other = ref()
+            if other is not None and (other is op or other == op):
+                return value
+        return default
+
+    def __contains__(self, op) -> bool:
+        return self.get(op, _MISSING) is not _MISSING
+
+    def __len__(self) -> int:
+        return sum(len(b) for b in self._buckets.values())
+
+
+_MISSING = object()
+#: where each engine table came from (for error messages): op -> "lake/*.parquet (duckdb 2.0.0)"; an
+#: entry goes when no expression holds an equal table any more
+_SOURCES = WeakEqualMap()
 
 
 @dataclass
@@ -178,9 +222,16 @@ def connect(location, *, spark=None) -> EngineSource:
     if path.suffix.lower() in (".duckdb", ".ddb"):
         if not path.is_file():
             raise DataError(f"DuckDB database not found: {loc}", file=loc)
-        con = ibis.duckdb.connect(str(path), read_only=True)
+        from ..io.read import open_duckdb
+        open_duckdb(path).close()   # a DataError naming the file if it is not a DuckDB database
+        con = ibis.duckdb.connect(str(path), read_only=True, **DUCKDB_CONFIG)
         return EngineSource("duckdb", loc, con, {t: t for t in _duckdb_tables(con)})
-    return EngineSource("parquet", loc, ibis.duckdb.connect(), _parquet_tables(path, loc))
+    return EngineSource("parquet", loc, duckdb_connection(), _parquet_tables(path, loc))
+
+
+def duckdb_connection():
+    """An in-memory Ibis DuckDB connection that never installs an extension at run time."""
+    return _ibis().duckdb.connect(**DUCKDB_CONFIG)
 
 
 def _duckdb_tables(con) -> list[str]:
@@ -237,5 +288,12 @@ def _read_files(t, view: str) -> str:
         rows = con.raw_sql("select sql from duckdb_views() where view_name = ?", parameters=[view]).fetchall()
     except Exception:  # another backend or an older DuckDB: keep the view's name
         return ""
-    files = re.findall(r"'((?:[^']|'')*)'", rows[0][0].split(" AS ", 1)[-1]) if rows else []
-    return ", ".join(f.replace("''", "'") for f in files)
+    # the reader's first argument only (options such as sep=',' or filename='f' follow it):
+    # read_parquet(list_value('a', 'b'), ...), read_parquet(['a', 'b'], ...) or read_csv('a', ...)
+    quoted = r"'(?:[^']|'')*'"
+    m = re.search(rf"\bread_\w+\(\s*(list_value\(\s*(?:{quoted}\s*,?\s*)+\)|\[\s*(?:{quoted}\s*,?\s*)+\]|{quoted})",
+                  rows[0][0]) if rows else None
+    if m is None:
+        return ""
+    files = re.findall(quoted, m.group(1))
+    return ", ".join(f[1:-1].replace("''", "'") for f in files)

@@ -340,7 +340,7 @@ def _check_columns(location, require, where, columns) -> dict:
 def _check_where_values(location, col, keep, present) -> list[str]:
     """The ``where`` values for ``col`` as text, once each is among the values ``present`` in the data."""
     from ..errors import ParameterError
-    keep = [keep] if isinstance(keep, str) else list(keep)
+    keep = [keep] if isinstance(keep, str) or np.ndim(keep) == 0 else list(keep)   # one value or several
     known = set(present)
     unknown = [k for k in keep if str(k) not in known]
     if unknown:
@@ -414,11 +414,12 @@ def _find_default(folder: Path, name: str) -> Path | None:
 def _default_specs(folder: Path, db: str | None, *, configured: bool) -> tuple[dict, str | None]:
     """Tables of a programme whose config lists none: the folder's ``<table>.csv`` / ``.xlsx`` /
     ``.parquet`` files, and the canonically named tables of its DuckDB database — the config's
-    ``database``, or else the folder's only ``.duckdb`` file when no responses file is there.
+    ``database``, or else the folder's only ``.duckdb`` file when no responses file is there (not a
+    ``.db`` file: SQLite and Windows' Thumbs.db use that suffix too).
     A table in both is read from the file.  Returns the specs and the database used (or None)."""
     files = {t: TableSpec(name=t, file=p.name) for t in TABLES if (p := _find_default(folder, t)) is not None}
     if db is None and not configured and "responses" not in files:
-        found = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".duckdb", ".db"))
+        found = sorted(p.name for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".duckdb")
         db = found[0] if len(found) == 1 else None
     if db is None:
         return files, None
@@ -435,10 +436,10 @@ def _config_path(location: Path) -> Path | None:
 
 
 def _duckdb_tables(path: Path) -> set:
-    import duckdb
+    from .read import open_duckdb
     if not path.is_file():
         raise DataError(f"database not found: {path}")
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(path)
     try:
         return {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
     finally:

@@ -172,15 +172,29 @@ def read_raw(path, spec=None) -> RawTable:
     return _shape(grid, spec, source)
 
 
+#: DuckDB settings of every connection we open: never install an extension at run time (DuckDB
+#: otherwise downloads one, e.g. sqlite_scanner for a SQLite file given as a database)
+DUCKDB_CONFIG = {"autoinstall_known_extensions": False}
+
+
+def open_duckdb(path: Path):
+    """A read-only DuckDB connection to the database file ``path``; a DataError naming it if it is not one."""
+    import duckdb
+    try:
+        return duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+    except duckdb.Error as exc:   # a SQLite file, a Thumbs.db, random bytes
+        raise DataError(f"cannot open {Path(path).name} as a DuckDB database ({str(exc).splitlines()[0]})",
+                        file=str(path)) from None
+
+
 def _read_typed(path: Path, table: str | None) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet" or path.is_dir():
         # nullable dtypes: an integer column with nulls stays integers ("16", not the float "16.0"),
         # so that its ids match the other tables (and equal what an engine reads)
         return pd.read_parquet(path, dtype_backend="numpy_nullable")
-    import duckdb
     if not table:
         raise DataError("reading a DuckDB file needs the table name", file=str(path))
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(path)
     try:
         names = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
         if table not in names:

@@ -18,7 +18,7 @@ h3 { font-size: 11pt; }
 .kr-title { border-bottom: 2px solid #0072b2; margin-bottom: 8pt; }
 .kr-date { color: #555; margin: 0; } .kr-scope { color: #333; }
 .kr-findings { background: #f3f7fb; padding: 4pt 10pt; border-left: 4px solid #0072b2; page-break-after: always; }
-.kr-findings li { margin: 2.5pt 0; }  /* 14 findings still fit page 1 (study 04) */
+.kr-findings li { margin: 2.5pt 0; }  /* study 04's 13 findings fit page 1 */
 .kr-notcovered { border: 1px solid #d55e00; background: #fdf3ec; padding: 2pt 10pt; margin: 6pt 0; }
 .kr-notcovered h2 { font-size: 11pt; color: #a04000; margin: 4pt 0; } .kr-notcovered li { margin: 2pt 0; }
 table { border-collapse: collapse; font-size: 8pt; max-width: 100%; table-layout: auto; margin: 6pt 0; }

@@ -58,9 +58,10 @@ def _auc_sentence(s: pd.DataFrame, reference: str, confidence: float, horizon_da
 
 def _verdict(s: pd.DataFrame, reference: str, confidence: float) -> str:
     """Whether the reference score beats chance (its AUC interval above 50 %); ends the AUC sentence."""
+    label = _cap(health_score_label(reference))
     if s.loc[reference, "auc_ci_low"] > 0.5:
-        return "It predicts churn better than chance: its interval lies above 50 %."
-    return (f"It cannot be shown to predict churn better than chance here: its {_conf(confidence)} "
+        return f"{label} predicts churn better than chance: its interval lies above 50 %."
+    return (f"{label} cannot be shown to predict churn better than chance here: its {_conf(confidence)} "
             f"includes 50 %.")
 
 
@@ -148,7 +149,8 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
     >>> health_findings(s)[0]  # doctest: +NORMALIZE_WHITESPACE
     'Your health score ranks accounts that churned within 365 days above those that stayed 61 % of the time
      (95 % CI 54–68 %); learned weights 72 % (64–80 %). 50 % is chance; n = 247 accounts in the test period,
-     36 of which churned. It predicts churn better than chance: its interval lies above 50 %.'
+     36 of which churned. Your health score predicts churn better than chance: its interval lies above
+     50 %.'
     """
     alpha = significance_level(confidence)
     s = summary.set_index("score")
