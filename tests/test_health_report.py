@@ -31,7 +31,9 @@ def test_findings_word_the_table_numbers(val):
     r = s.loc["your weights"]
     assert text[0].startswith("Your health score ranks accounts that churned within 365 days above those that "
                               f"stayed {100 * r['auc']:.0f} % of the time (95 % CI {100 * r['auc_ci_low']:.0f}–"
-                              f"{100 * r['auc_ci_high']:.0f} %); learned weights {100 * s.loc['learned', 'auc']:.0f} %")
+                              f"{100 * r['auc_ci_high']:.0f} %), "
+                              f"{'better than chance' if r['auc_ci_low'] > 0.5 else 'not shown to be better'}")
+    assert f"; learned weights {100 * s.loc['learned', 'auc']:.0f} %" in text[0]
     assert f"n = {int(r['n'])} accounts in the test period, {int(r['n_events'])} of which churned" in text[0]
     assert any(t.startswith(f"The 20 accounts your health score ranks most at risk include {int(r['churned_top_k'])}")
                for t in text)
@@ -74,10 +76,9 @@ def test_significance_follows_confidence():
                          "cannot confirm.")
     with pytest.raises(ParameterError, match="no 'p_holm' column"):
         health_findings(s, c.drop(columns="p_holm"))
-    assert at95[0].endswith("40 of which churned. Your health score predicts churn better than chance: its "
-                            "interval lies above 50 %.")
+    assert "of the time (95 % CI 52–68 %), better than chance; learned weights" in at95[0]
     wide = s.assign(auc_ci_low=[0.45, 0.62])
-    assert "cannot be shown to predict churn better than chance here: its 95 % CI includes 50 %" in \
+    assert "(95 % CI 45–68 %), not shown to be better than chance (the interval includes 50 %); learned" in \
         health_findings(wide)[0]
 
 

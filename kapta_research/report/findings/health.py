@@ -47,7 +47,7 @@ def _cap(text: str) -> str:
 def _auc_sentence(s: pd.DataFrame, reference: str, confidence: float, horizon_days: int) -> str:
     r = s.loc[reference]
     txt = (f"{_cap(health_score_label(reference))} ranks accounts that churned within {horizon_days} days above "
-           f"those that stayed {_pct_ci(r, confidence)}")
+           f"those that stayed {_pct_ci(r, confidence)}, {_verdict(r)}")
     others = [f"{health_score_label(m)} {_share(s.loc[m, 'auc'])} "
               f"({_range(s.loc[m, 'auc_ci_low'], s.loc[m, 'auc_ci_high'])})" for m in s.index if m != reference]
     if others:
@@ -56,13 +56,11 @@ def _auc_sentence(s: pd.DataFrame, reference: str, confidence: float, horizon_da
                   "churned.")
 
 
-def _verdict(s: pd.DataFrame, reference: str, confidence: float) -> str:
-    """Whether the reference score beats chance (its AUC interval above 50 %); ends the AUC sentence."""
-    label = _cap(health_score_label(reference))
-    if s.loc[reference, "auc_ci_low"] > 0.5:
-        return f"{label} predicts churn better than chance: its interval lies above 50 %."
-    return (f"{label} cannot be shown to predict churn better than chance here: its {_conf(confidence)} "
-            f"includes 50 %.")
+def _verdict(r: pd.Series) -> str:
+    """Whether the score beats chance: its AUC interval lies above 50 % (the interval's level is the study's)."""
+    if r["auc_ci_low"] > 0.5:
+        return "better than chance"
+    return "not shown to be better than chance (the interval includes 50 %)"
 
 
 def _comparison_sentence(c: pd.Series, confidence: float, alpha: float, n_comparisons: int) -> str:
@@ -148,9 +146,8 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
     ...                   "auc": [0.61, 0.72], "auc_ci_low": [0.54, 0.64], "auc_ci_high": [0.68, 0.80]})
     >>> health_findings(s)[0]  # doctest: +NORMALIZE_WHITESPACE
     'Your health score ranks accounts that churned within 365 days above those that stayed 61 % of the time
-     (95 % CI 54–68 %); learned weights 72 % (64–80 %). 50 % is chance; n = 247 accounts in the test period,
-     36 of which churned. Your health score predicts churn better than chance: its interval lies above
-     50 %.'
+     (95 % CI 54–68 %), better than chance; learned weights 72 % (64–80 %). 50 % is chance; n = 247 accounts
+     in the test period, 36 of which churned.'
     """
     alpha = significance_level(confidence)
     s = summary.set_index("score")
@@ -161,7 +158,7 @@ def health_findings(summary: pd.DataFrame, comparisons: pd.DataFrame | None = No
         return [f"Only {int(r['n_events'])} accounts churned within {horizon_days} days of the test snapshot "
                 f"(n = {_n(r['n'])}): too few to tell whether any health score predicts churn. Collect more "
                 "history before trusting a health score."]
-    out = [_auc_sentence(s, reference, confidence, horizon_days) + " " + _verdict(s, reference, confidence)]
+    out = [_auc_sentence(s, reference, confidence, horizon_days)]
     if comparisons is not None and len(comparisons):
         c = comparisons
         if "p_holm" not in c:
