@@ -49,6 +49,12 @@ class WeakEqualMap:
                 return value
         return default
 
+    def __getitem__(self, op):
+        value = self.get(op, _MISSING)
+        if value is _MISSING:
+            raise KeyError(op)
+        return value
+
     def __contains__(self, op) -> bool:
         return self.get(op, _MISSING) is not _MISSING
 
